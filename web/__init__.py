@@ -1,0 +1,1 @@
+"""The ground server's edge: FastAPI REST + WebSocket API and the command console."""

@@ -9,7 +9,7 @@ methods.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +32,7 @@ class EventLog:
     def __init__(self, capacity: int = 100_000) -> None:
         self._events: deque[Event] = deque(maxlen=capacity)
         self._last_seq = 0
+        self._listeners: list[Callable[[Event], None]] = []
 
     @property
     def last_seq(self) -> int:
@@ -41,7 +42,18 @@ class EventLog:
         self._last_seq += 1
         event = Event(seq=self._last_seq, type=type, t=datetime.now(UTC), data=data)
         self._events.append(event)
+        for listener in list(self._listeners):
+            listener(event)
         return event
+
+    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        """Call `listener` with every event published from now on; returns the unsubscribe.
+
+        Listeners run inside `publish`, on the publisher's thread (the server's event loop), so
+        they must be cheap and must not block: copy into a queue and return.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     def since(self, seq: int, limit: int = 1000) -> list[Event]:
         """Events with `seq > since`, oldest first, at most `limit` of them."""

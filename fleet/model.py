@@ -7,8 +7,9 @@ link module, and "not known" is `None`, never NaN.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 
 class VehicleKind(StrEnum):
@@ -174,3 +175,34 @@ class CommandResult:
 
     ok: bool
     reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VehicleState:
+    """What the fleet knows about one vehicle right now: its description, link and telemetry."""
+
+    spec: VehicleSpec
+    link: LinkState
+    telemetry: Telemetry | None  #: None until the first message arrives
+    updated_at: datetime | None  #: UTC time of the last telemetry update
+
+
+def telemetry_event_data(t: Telemetry) -> dict[str, Any]:
+    """The body of a `telemetry` event: the names the API and the console use (GeoJSON-free)."""
+    return {
+        "vehicle_id": t.vehicle_id,
+        "lat": t.lat_deg,
+        "lon": t.lon_deg,
+        "alt_rel_m": t.alt_rel_m,
+        "alt_amsl_m": t.alt_amsl_m,
+        "heading_deg": t.heading_deg,
+        "speed_mps": t.ground_speed_mps,
+        "climb_mps": t.climb_mps,
+        "battery_pct": t.battery_pct,
+        "armed": t.armed,
+        "flight_mode": t.flight_mode,
+        "landed_state": t.landed_state.value,
+        "gps_fix": t.gps_fix,
+        "mission_current": t.mission_current,
+        "mission_total": t.mission_total,
+    }

@@ -1,9 +1,10 @@
-"""The durable event log on a real SQLite file: stored before broadcast, survives kill -9."""
+"""The durable event log on SQLite and PostgreSQL: stored before broadcast, survives kill -9."""
 
 import json
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,13 @@ from sqlalchemy import inspect, text
 from fleet.events import SEQ_BLOCK, EventLog, EventNotStored
 from fleet.store.database import open_database, sqlite_url
 from fleet.store.journal import SqlJournal
+from tests.postgres_harness import postgres_server
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
 
 
 def open_log(data_dir: Path) -> EventLog:
@@ -98,3 +106,14 @@ def test_kill_9_loses_no_acknowledged_event(tmp_path: Path) -> None:
     assert set(acknowledged) <= set(stored)
     assert stored == sorted(stored) and len(stored) == len(set(stored))
     assert json.dumps(stored[:3]) == "[1, 2, 3]"
+
+
+def test_the_same_log_works_on_postgresql(postgres_url: str) -> None:
+    log = EventLog(journal=SqlJournal(open_database(postgres_url)))
+    published = [log.publish("vehicle", {"vehicle_id": "uav0", "n": i}) for i in range(3)]
+    log.publish("telemetry", {"vehicle_id": "uav0"})
+    restarted = EventLog(journal=SqlJournal(open_database(postgres_url)))
+    assert [(e.seq, e.t, dict(e.data)) for e in restarted.since(0)] == [
+        (e.seq, e.t, dict(e.data)) for e in published
+    ]
+    assert restarted.publish("vehicle", {"n": 3}).seq > log.last_seq

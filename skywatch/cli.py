@@ -16,7 +16,14 @@ app = typer.Typer(
 )
 
 #: Modules with a `register(app: typer.Typer) -> None` adding their sub-commands.
-SUBCOMMAND_MODULES = ("sim.cli", "web.cli", "mission.cli", "fleet.cli", "skywatch.up")
+SUBCOMMAND_MODULES = (
+    "sim.cli",
+    "web.cli",
+    "mission.cli",
+    "fleet.cli",
+    "perception.cli",
+    "skywatch.up",
+)
 
 
 @app.callback()

@@ -1,6 +1,6 @@
 """Tables, as SQLAlchemy Core metadata; the migrations in `migrations/versions` create them."""
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, MetaData, String, Table
 
 metadata = MetaData()
 
@@ -20,4 +20,38 @@ counters = Table(
     metadata,
     Column("name", String(40), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("departments", JSON, nullable=False),
+    Column("vehicle_id", String(64), nullable=True),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+revoked_tokens = Table(
+    "revoked_tokens",
+    metadata,
+    Column("token_id", String(64), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("action", String(200), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("client", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
 )

@@ -1,0 +1,24 @@
+"""The ground server's settings: one typed object, read from `SKYWATCH_*` environment variables.
+
+Defaults run everything embedded on one machine (DESIGN.md): the server on localhost:8000, the
+SQLite store and event journal under `./data`, the fleet described by `fleet.yaml`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SKYWATCH_", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    data_dir: Path = Path("data")
+    fleet_file: Path = Path("fleet.yaml")
+    #: Events a WebSocket client may have queued (telemetry coalesced per vehicle aside) before
+    #: the server closes it and asks it to resume with `since`.
+    ws_queue_events: int = Field(default=2000, ge=1)

@@ -1,0 +1,5 @@
+"""`python -m sim ...`: the same as `skywatch sim ...`."""
+
+from sim.cli import main
+
+main()

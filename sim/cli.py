@@ -1,0 +1,99 @@
+"""`skywatch sim` (and `python -m sim`): run N simulated drones and M rovers speaking MAVLink.
+
+Vehicle i (drones first, then rovers) has system id i+1, binds UDP 127.0.0.1:BASE+40+i and
+sends MAVLink 2 to 127.0.0.1:BASE+i, like PX4 SITL instance i. Loudspeaker: MAV_CMD_USER_1
+(31010) with param1 1 (on) / 0 (off).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.runner import VEHICLE_PORT_OFFSET, Simulation
+from sim.world import WorldError, load_world, parse_home, world_around_home
+
+log = logging.getLogger("sim")
+
+DEFAULT_HOME = "22.5431,114.0579"
+DEFAULT_BASE_PORT = 14540
+MAX_SPEEDUP = 1000.0
+
+
+def run_sim(
+    vehicles: Annotated[int | None, typer.Option(
+        help="Multicopters (default 1, or every drone in --world).")] = None,
+    rovers: Annotated[int | None, typer.Option(
+        help="Ground rovers (default 0, or every rover in --world).")] = None,
+    home: Annotated[str, typer.Option(help="LAT,LON[,ALT_AMSL_M] the vehicles start around.")]
+    = DEFAULT_HOME,
+    speedup: Annotated[float, typer.Option(help="Sim seconds per wall second.")] = 1.0,
+    base_port: Annotated[int, typer.Option(
+        help="Vehicle i sends to BASE+i and listens on BASE+40+i.")] = DEFAULT_BASE_PORT,
+    world: Annotated[Path | None, typer.Option(
+        help="World YAML (skywatch.layout.world_document): vehicles start on their docks.")]
+    = None,
+) -> None:
+    """Simulate drones and ground rovers that speak MAVLink like PX4 SITL instances."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    try:
+        sim = _build(vehicles, rovers, home, speedup, base_port, world)
+    except WorldError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as e:
+        typer.echo(f"error: --base-port: cannot bind the vehicles' ports: {e.strerror}", err=True)
+        raise typer.Exit(2) from None
+
+    def _stop(_signum: int, _frame: object) -> None:
+        sim.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    for ep in sim.endpoints:
+        spec = sim.world.vehicles[ep.index]
+        log.info("vehicle %d %s (%s) sysid %d: udp 127.0.0.1:%d -> 127.0.0.1:%d", ep.index,
+                 spec.name, spec.kind, ep.sysid, base_port + VEHICLE_PORT_OFFSET + ep.index,
+                 base_port + ep.index)
+    log.info("running %d vehicles at %gx", len(sim.endpoints), speedup)
+    try:
+        stats = sim.run()
+    finally:
+        sim.close()
+    log.info("stopped after %.1f sim s in %.1f wall s (%.1fx)", stats.sim_s, stats.wall_s,
+             stats.achieved_speedup)
+
+
+def _build(vehicles: int | None, rovers: int | None, home: str, speedup: float, base_port: int,
+           world_file: Path | None) -> Simulation:
+    for name, value in (("--vehicles", vehicles), ("--rovers", rovers)):
+        if value is not None and value < 0:
+            raise WorldError(f"{name}: {value} is negative")
+    if not (0.0 < speedup <= MAX_SPEEDUP):
+        raise WorldError(f"--speedup: {speedup:g} is outside (0, {MAX_SPEEDUP:g}]")
+    if world_file is not None:
+        world = load_world(world_file, vehicles, rovers)
+    else:
+        world = world_around_home(parse_home(home), 1 if vehicles is None else vehicles,
+                                  rovers or 0)
+    n = len(world.vehicles)
+    if n == 0:
+        raise WorldError("--vehicles/--rovers: nothing to simulate (0 vehicles)")
+    if not (1024 <= base_port and base_port + VEHICLE_PORT_OFFSET + n <= 65535):
+        raise WorldError(f"--base-port: {base_port} leaves no room for {n} vehicles' ports")
+    return Simulation(world, base_port=base_port, speedup=speedup)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sim")(run_sim)
+
+
+def main() -> None:
+    app = typer.Typer(add_completion=False)
+    app.command()(run_sim)
+    app(prog_name="python -m sim", args=sys.argv[1:])

@@ -260,9 +260,9 @@ class Autopilot:
         return Result.ACCEPTED
 
     def hold(self) -> Result:
-        if self.mode is not FlightMode.HOLD:
-            self._hold = self._braking_point()
-            self._set_mode(FlightMode.HOLD)
+        """Stop where the vehicle can (also when already in Hold, flying to a reposition)."""
+        self._hold = self._braking_point()
+        self._set_mode(FlightMode.HOLD)
         return Result.ACCEPTED
 
     def start_mission(self, first_seq: int | None = None) -> Result:
@@ -435,7 +435,10 @@ class Autopilot:
                 if self.body.up_m >= target.up_m - TAKEOFF_DONE_M:
                     self._hold = target
                     self._set_mode(FlightMode.HOLD)
-                return self._to(target, speed)
+                sp = self._to(target, speed)
+                return Setpoint(east_m=sp.east_m, north_m=sp.north_m, up_m=sp.up_m,
+                                speed_mps=sp.speed_mps, sink_mps=sp.sink_mps,
+                                climb_mps=min(sp.climb_mps, self.params["MPC_TKO_SPEED"]))
             case FlightMode.LAND:
                 return self._to(self._land_spot, speed)
             case FlightMode.RTL:
@@ -596,8 +599,9 @@ class Autopilot:
 
     def _apply_failsafe(self, f: Failsafe) -> None:
         words = {"warn": "warning only", "hold": "holding", "rtl": "returning", "land": "landing"}
+        prefix = "Geofence" if f.kind == "fence" else "Failsafe"
         self._say(SEVERITY_CRITICAL if f.action != "warn" else SEVERITY_WARNING,
-                  f"Failsafe: {f.reason}, {words[f.action]}")
+                  f"{prefix}: {f.reason}, {words[f.action]}")
         if f.action == "hold":
             self.hold()
         elif f.action == "rtl" and self.mode not in (FlightMode.RTL, FlightMode.LAND):

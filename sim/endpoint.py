@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 PEER_EXPIRY_S = 10.0  #: wall seconds: a ground station that went quiet is no longer sent to
 MAX_DATAGRAMS_PER_TICK = 256  #: a flood cannot starve the other vehicles
+STATUSTEXT_LEN = 50
 CMD_SET_MESSAGE_INTERVAL = 511
 CMD_REQUEST_MESSAGE = 512
 CMD_REQUEST_AUTOPILOT_CAPABILITIES = 520
@@ -54,6 +55,7 @@ class VehicleEndpoint:
         self.missions = MissionProtocol(autopilot, self.send)
         self._utc_at_start_s = time.time()
         self.rejected_datagrams = 0
+        self._statustext_id = 0
 
     # pymavlink calls this with each packed message
     def write(self, buf: bytes) -> None:
@@ -187,7 +189,7 @@ class VehicleEndpoint:
                 case HeartbeatNow():
                     self.send(heartbeat(ap))
                 case StatusText(severity=sev, text=text):
-                    self.send(mavlink.MAVLink_statustext_message(sev, text[:50].encode(), 0, 0))
+                    self._statustext(sev, text)
                 case ItemReached(seq=seq):
                     self.send(mavlink.MAVLink_mission_item_reached_message(seq))
                 case MissionCurrentChanged() if not current_sent:
@@ -195,6 +197,17 @@ class VehicleEndpoint:
                     current_sent = True
                 case PhotoTaken():
                     self.send(self._image_captured(ev))
+
+    def _statustext(self, severity: int, text: str) -> None:
+        """Texts over 50 bytes go out in chunks sharing an id, as PX4 sends them."""
+        data = text.encode()
+        if len(data) <= STATUSTEXT_LEN:
+            self.send(mavlink.MAVLink_statustext_message(severity, data, 0, 0))
+            return
+        self._statustext_id = self._statustext_id % 65535 + 1
+        for n, start in enumerate(range(0, len(data), STATUSTEXT_LEN)):
+            self.send(mavlink.MAVLink_statustext_message(
+                severity, data[start:start + STATUSTEXT_LEN], self._statustext_id, n))
 
     def _image_captured(self, ev: PhotoTaken) -> mavlink.MAVLink_message:
         p = ev.position

@@ -63,7 +63,7 @@ def decide(now: FailsafeInputs, s: FailsafeSettings,
         latches = _with(latches, link_lost=False)
     elif now.armed and now.airborne and not latches.link_lost:
         fired.append(Failsafe(kind="link", action=_NAV_DLL_ACTIONS.get(s.link_loss_action, "warn"),
-                              reason=f"no ground station for {s.link_loss_s:.0f} s"))
+                              reason="ground station lost"))
         latches = _with(latches, link_lost=True)
 
     battery_on = now.armed and now.airborne and s.battery_action > 0
@@ -84,7 +84,7 @@ def decide(now: FailsafeInputs, s: FailsafeSettings,
         action = _GF_ACTIONS.get(s.fence_action)
         if action is not None:
             fired.append(Failsafe(kind="fence", action=action,
-                                  reason=f"geofence breached: {now.fence_breach}"))
+                                  reason=now.fence_breach))
         latches = _with(latches, fence_breached=True)
     return fired, latches
 

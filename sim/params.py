@@ -32,6 +32,7 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec(name="MPC_XY_CRUISE", kind="float", default=5.0, why="auto-mode speed, m/s"),
     ParamSpec(name="MPC_XY_VEL_MAX", kind="float", default=12.0, why="max horizontal m/s"),
     ParamSpec(name="MPC_Z_VEL_MAX_UP", kind="float", default=3.0, why="max climb, m/s"),
+    ParamSpec(name="MPC_TKO_SPEED", kind="float", default=1.5, why="takeoff climb, m/s"),
     ParamSpec(name="MPC_Z_VEL_MAX_DN", kind="float", default=1.5, why="max sink, m/s"),
     ParamSpec(name="MPC_ACC_HOR", kind="float", default=3.0, why="horizontal accel, m/s^2"),
     ParamSpec(name="MPC_LAND_SPEED", kind="float", default=0.7, why="final landing sink, m/s"),

@@ -1,0 +1,71 @@
+"""Payload commands: loudspeaker (MAV_CMD_USER_1), gripper drop, photos, gimbal; unknown ones."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.sim.mav_client import NAN, Client, distance_m, mavlink
+
+pytestmark = pytest.mark.e2e
+
+LOUDSPEAKER = 31010  # MAV_CMD_USER_1, param1 1 = on, 0 = off
+
+
+def test_loudspeaker_gripper_and_unknown_commands(sim_factory) -> None:
+    sim = sim_factory(vehicles=1, speedup=10.0)
+    with Client(sim.mavutil_url(0)) as gcs:
+        gcs.connect()
+        assert gcs.command(LOUDSPEAKER, 1) == mavlink.MAV_RESULT_ACCEPTED
+        gcs.wait("STATUSTEXT", lambda m: m.text == "Loudspeaker on", timeout_s=3)
+        assert gcs.command(LOUDSPEAKER, 1) == mavlink.MAV_RESULT_ACCEPTED  # idempotent
+        assert gcs.command(LOUDSPEAKER, 0) == mavlink.MAV_RESULT_ACCEPTED
+        gcs.wait("STATUSTEXT", lambda m: m.text == "Loudspeaker off", timeout_s=3)
+        assert gcs.command(LOUDSPEAKER, 7) == mavlink.MAV_RESULT_DENIED
+
+        release = (mavlink.MAV_CMD_DO_GRIPPER, 1, mavlink.GRIPPER_ACTION_RELEASE)
+        assert gcs.command(*release) == mavlink.MAV_RESULT_ACCEPTED  # one payload aboard
+        assert gcs.command(*release) == mavlink.MAV_RESULT_DENIED
+        gcs.wait("STATUSTEXT", lambda m: "no payload" in m.text, timeout_s=3)
+        assert gcs.command(mavlink.MAV_CMD_USER_2) == mavlink.MAV_RESULT_UNSUPPORTED
+        assert gcs.command(mavlink.MAV_CMD_DO_SET_SERVO, 1, 1500) == mavlink.MAV_RESULT_UNSUPPORTED
+
+
+def test_photos_carry_the_position_and_a_counting_index(sim_factory) -> None:
+    sim = sim_factory(vehicles=1, speedup=20.0)
+    with Client(sim.mavutil_url(0)) as gcs:
+        gcs.connect()
+        gcs.arm_and_takeoff(alt_m=30.0)
+        shots = []
+        for cmd, params in ((mavlink.MAV_CMD_IMAGE_START_CAPTURE, (0, 0, 1, 0)),
+                            (mavlink.MAV_CMD_DO_DIGICAM_CONTROL, (0, 0, 0, 0, 1, 0, 0))):
+            pos = gcs.position()
+            assert gcs.command(cmd, *params) == 0
+            shot = gcs.wait("CAMERA_IMAGE_CAPTURED", timeout_s=3)
+            assert distance_m(shot.lat / 1e7, shot.lon / 1e7, pos.lat / 1e7, pos.lon / 1e7) < 1.0
+            assert shot.relative_alt == pytest.approx(30_000, abs=1000)
+            assert shot.alt == pytest.approx(pos.alt, abs=1000)
+            assert shot.capture_result == 1
+            shots.append(shot.image_index)
+        assert shots == [0, 1]
+
+
+def test_gimbal_commands_show_in_attitude_status(sim_factory) -> None:
+    sim = sim_factory(vehicles=1, speedup=10.0)
+    with Client(sim.mavutil_url(0)) as gcs:
+        gcs.connect()
+        assert gcs.command(mavlink.MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW, -45, 30, NAN, NAN, 0) == 0
+        status = gcs.wait("GIMBAL_DEVICE_ATTITUDE_STATUS", lambda m: abs(m.q[0] - 1) > 1e-3)
+        pitch, yaw = _pitch_yaw_deg(status.q)
+        assert pitch == pytest.approx(-45, abs=0.5) and yaw == pytest.approx(30, abs=0.5)
+        assert gcs.command(mavlink.MAV_CMD_DO_MOUNT_CONTROL, -90, 0, 0) == 0
+        mount = gcs.wait("MOUNT_ORIENTATION", lambda m: m.pitch < -89)
+        assert mount.pitch == pytest.approx(-90, abs=0.5)
+
+
+def _pitch_yaw_deg(q: list[float]) -> tuple[float, float]:
+    w, x, y, z = q
+    pitch = math.degrees(math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x)))))
+    yaw = math.degrees(math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))
+    return pitch, yaw

@@ -66,9 +66,14 @@ def _fraction_inside(box: Box, region: Box) -> float:
 
 
 def score_class(
-    label: str, truth: Sequence[LabelledImage], predictions: Sequence[Sequence[Detection]]
+    label: str, truth: Sequence[LabelledImage], predictions: Sequence[Sequence[Detection]],
+    *, iou_match: float = IOU_MATCH, min_score: float = 0.0,
 ) -> ClassScore:
-    """Precision and recall (at every detection kept) and AP50 for one class over a set."""
+    """Precision and recall (at every detection scoring at least `min_score`) and AP for one class.
+
+    With the defaults this is AP50; the acceptance targets for small aerial people are stated
+    at IoU 0.3 and score 0.25, which `iou_match` and `min_score` express.
+    """
     if len(truth) != len(predictions):
         raise ValueError(f"{len(truth)} labelled images but {len(predictions)} predictions")
     scored: list[tuple[float, bool]] = []  # (score, is true positive)
@@ -77,8 +82,9 @@ def score_class(
         boxes = [b for lbl, b in gt.boxes if lbl == label]
         n_truth += len(boxes)
         used = [False] * len(boxes)
-        for det in sorted((d for d in dets if d.label == label), key=lambda d: -d.score):
-            best, best_iou = -1, IOU_MATCH
+        mine = (d for d in dets if d.label == label and d.score >= min_score)
+        for det in sorted(mine, key=lambda d: -d.score):
+            best, best_iou = -1, iou_match
             for k, b in enumerate(boxes):
                 iou = det.box.iou(b)
                 if not used[k] and iou >= best_iou:

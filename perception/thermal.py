@@ -57,6 +57,7 @@ class Spot:
     z: float  #: signed contrast in background spreads; negative is colder than around
     peak_xy: tuple[int, int]
     blob_area_px: int
+    blob_size_px: tuple[int, int]  #: (width, height) of the blob's bounding rectangle
 
 
 class ThermalHotspotDetector:
@@ -135,39 +136,45 @@ def normalised(image: np.ndarray) -> np.ndarray:
     return img
 
 
-def contrast_map(image: np.ndarray, person_px: tuple[float, float]) -> np.ndarray:
-    """Signed local contrast z of every pixel's person-sized neighbourhood against its surround."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ContrastMaps:
+    """Per-pixel contrast against the local background, in units of the local spread."""
+
+    detail: np.ndarray  #: each pixel on its own (fine structure, for classifiers)
+    z: np.ndarray  #: averaged over a person-sized neighbourhood (for finding spots)
+
+
+def contrast_maps(image: np.ndarray, person_px: tuple[float, float]) -> ContrastMaps:
+    """Signed local contrast of every pixel against its surround, raw and person-averaged."""
     img = normalised(image)
     pw, ph = person_px
-    sigma = max(1.0, min(pw, ph) / 4.0)
-    fg = cv2.GaussianBlur(img, (0, 0), sigma)
     win = int(2 * round(BACKGROUND_SCALE * max(pw, ph)) + 1)
     # The median ignores the person itself and thin bright edges; the mean absolute deviation
     # around it is the local spread that contrast is measured in.
     small = np.clip(img, 0, 255).astype(np.uint8)  # medianBlur takes 8 bit beyond 5x5 kernels
     background = cv2.medianBlur(small, min(win, 255) | 1).astype(np.float32)
-    spread = cv2.blur(np.abs(img - background), (win, win), borderType=cv2.BORDER_REFLECT)
-    floor = max(1.5, float(np.median(spread)) * 0.5)  # flat ground must not turn noise into people
-    return (fg - background) / np.maximum(spread, floor)
+    residual = img - background
+    spread = cv2.blur(np.abs(residual), (win, win), borderType=cv2.BORDER_REFLECT)
+    floor = max(1.5, float(np.median(spread[::4, ::4])) * 0.5)  # flat ground: noise is no person
+    detail = residual / np.maximum(spread, floor)
+    sigma = max(1.0, min(pw, ph) / 4.0)
+    return ContrastMaps(detail=detail, z=cv2.GaussianBlur(detail, (0, 0), sigma))
 
 
-def find_spots(image: np.ndarray, params: ThermalParams) -> list[Spot]:
-    """Local extrema of |z| above `min_z`, each grown into the blob around it."""
-    z = contrast_map(image, params.person_px)
+def find_spots(image: np.ndarray, params: ThermalParams,
+               maps: ContrastMaps | None = None) -> list[Spot]:
+    """Local extrema of |z| above `min_z`, each grown into the blob around it, strongest first."""
+    z = (maps or contrast_maps(image, params.person_px)).z
     pw, ph = params.person_px
     k = (max(3, int(pw) | 1), max(3, int(ph) | 1))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, k)
     az = np.abs(z) if params.cold_people else np.maximum(z, 0.0)
     peaks = (az >= cv2.dilate(az, kernel)) & (az >= params.min_z)
     ys, xs = np.nonzero(peaks)
-    order = np.argsort(-az[ys, xs])
-    spots = []
+    order = np.argsort(-az[ys, xs])[: 4 * params.max_detections]
     height, width = z.shape
-    for y, x in zip(ys[order], xs[order], strict=True):
-        spots.append(_grow(z, int(x), int(y), params.person_px, width, height))
-        if len(spots) >= 4 * params.max_detections:
-            break
-    return spots
+    return [_grow(z, int(x), int(y), params.person_px, width, height)
+            for y, x in zip(ys[order], xs[order], strict=True)]
 
 
 def _grow(z: np.ndarray, x: int, y: int, person_px: tuple[float, float], width: int,
@@ -188,4 +195,5 @@ def _grow(z: np.ndarray, x: int, y: int, person_px: tuple[float, float], width: 
     w, h = float(np.clip(bw + 2.0, pw, 2 * pw)), float(np.clip(bh + 2.0, ph, 2 * ph))
     box = Box(x1=float(max(0.0, cx - w / 2)), y1=float(max(0.0, cy - h / 2)),
               x2=float(min(width, cx + w / 2)), y2=float(min(height, cy + h / 2)))
-    return Spot(box=box, z=peak, peak_xy=(x, y), blob_area_px=int(area))
+    return Spot(box=box, z=peak, peak_xy=(x, y), blob_area_px=int(area),
+                blob_size_px=(int(bw), int(bh)))

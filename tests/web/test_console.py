@@ -1,0 +1,141 @@
+"""The console in real headless Chromium against `skywatch serve` and the simulator.
+
+Four drones and a rover at their docks (10x speed-up); the page is driven as an operator would:
+select a drone in the list, arm, take off, send it somewhere by clicking the map.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from playwright.sync_api import Page, expect, sync_playwright
+
+from skywatch.layout import (
+    SHENZHEN_LAT_DEG,
+    SHENZHEN_LON_DEG,
+    default_vehicles,
+    fleet_document,
+    world_document,
+)
+from tests.sim_harness import start_sim
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SKYWATCH = str(Path(sys.executable).with_name("skywatch"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_connected(url: str, vehicles: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            last = httpx.get(f"{url}/api/health", timeout=2).json()
+            if last["vehicles_connected"] == vehicles:  # type: ignore[index]
+                return
+        except httpx.TransportError as e:
+            last = e
+        time.sleep(0.2)
+    raise TimeoutError(f"server not connected to {vehicles} vehicles: {last}")
+
+
+@pytest.fixture(scope="module")
+def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp_path = tmp_path_factory.mktemp("console")
+    vehicles = default_vehicles(4, 1)
+    world = tmp_path / "world.yaml"  # every vehicle starts on its dock
+    world.write_text(yaml.safe_dump(world_document(vehicles, SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG)))
+    with start_sim(tmp_path, vehicles=4, rovers=1, speedup=10.0, world=world) as sim:
+        fleet = tmp_path / "fleet.yaml"
+        fleet.write_text(yaml.safe_dump(fleet_document(
+            vehicles, SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG, base_port=sim.base_port
+        )))
+        port = _free_port()
+        server = subprocess.Popen(
+            [SKYWATCH, "serve", "--fleet", str(fleet), "--port", str(port),
+             "--data-dir", str(tmp_path / "data")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_until_connected(url, 5, timeout_s=60)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+
+
+@pytest.fixture
+def page(console_url: str) -> Iterator[Page]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(console_url)
+        yield page
+        browser.close()
+
+
+def _marker(page: Page, vehicle_id: str) -> tuple[float, float]:
+    element = page.locator(f'[data-testid="vehicle-marker-{vehicle_id}"]')
+    return float(element.get_attribute("data-lat") or "nan"), float(
+        element.get_attribute("data-lon") or "nan"
+    )
+
+
+def test_five_vehicles_appear_and_a_drone_takes_off_and_flies_where_clicked(page: Page) -> None:
+    markers = page.locator('[data-testid^="vehicle-marker-"]')
+    expect(markers).to_have_count(5, timeout=20_000)
+    expect(page.locator('[data-testid^="dock-"]')).to_have_count(5)
+    expect(page.get_by_test_id("stream-status")).to_have_text("live")
+
+    page.get_by_test_id("vehicle-item-uav0").click()
+    expect(page.get_by_test_id("panel-name")).to_contain_text("uav0")
+    expect(page.get_by_test_id("panel-link")).to_have_text("connected")
+    start_lat, start_lon = _marker(page, "uav0")
+
+    page.get_by_test_id("btn-arm").click()
+    expect(page.get_by_test_id("panel-armed")).to_have_text("armed", timeout=10_000)
+    page.get_by_test_id("input-alt").fill("30")
+    page.get_by_test_id("btn-takeoff").click()
+    expect(page.get_by_test_id("command-status")).to_have_text("takeoff: accepted")
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=panel-alt]').dataset.value) > 25",
+        timeout=30_000,
+    )
+    altitude_m = float(page.get_by_test_id("panel-alt").get_attribute("data-value") or "0")
+    assert 25.0 < altitude_m < 35.0
+
+    # Go here: 200 px east of the drone on the map.
+    box = page.get_by_test_id("vehicle-marker-uav0").bounding_box()
+    assert box is not None
+    page.get_by_test_id("btn-goto").click()
+    page.mouse.click(box["x"] + box["width"] / 2 + 200, box["y"] + box["height"] / 2)
+    expect(page.get_by_test_id("command-status")).to_have_text("goto: accepted")
+    page.wait_for_function(
+        f"""() => Number(document.querySelector('[data-testid=vehicle-marker-uav0]')
+                 .dataset.lon) > {start_lon} + 0.0005""",
+        timeout=30_000,
+    )
+    lat, lon = _marker(page, "uav0")
+    assert lon - start_lon > 0.0005 and abs(lat - start_lat) < 0.001  # flew east, ~50+ m
+    moved = page.get_by_test_id("vehicle-marker-uav0").bounding_box()
+    assert moved is not None and moved["x"] - box["x"] > 20  # the icon moved on screen
+    assert page.locator("path.leaflet-interactive").count() >= 5  # one trail per vehicle
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console.png"))

@@ -1,0 +1,59 @@
+"""The ground server's FastAPI application: REST under `/api`, events at `/ws`, console at `/`.
+
+`create_app` wires routers to a fleet registry and an event log it is given; starting and
+stopping the registry stays with the caller (`web.server.serve`, or a test), so the same app
+runs against any fleet, and two apps in one test process do not share state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from fleet.events import EventLog
+from web import health
+from web.console_files import mount_console
+from web.deps import Fleet
+from web.docs import mount_docs
+from web.events import routes as event_routes
+from web.events import stream
+from web.events.fanout import Fanout
+from web.settings import Settings
+from web.vehicles import routes as vehicle_routes
+
+
+def create_app(registry: Fleet, events: EventLog, settings: Settings) -> FastAPI:
+    fanout = Fanout(events, max_events=settings.ws_queue_events)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        fanout.start()
+        try:
+            yield
+        finally:
+            fanout.stop()
+
+    app = FastAPI(
+        title="Skywatch ground server",
+        summary="Mission control for emergency drones and ground rescue robots",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,  # served by `mount_docs` from local assets
+        redoc_url=None,
+    )
+    app.state.fleet = registry
+    app.state.events = events
+    app.state.settings = settings
+    app.state.fanout = fanout
+
+    api = APIRouter(prefix="/api")
+    api.include_router(health.router)
+    api.include_router(vehicle_routes.router)
+    api.include_router(event_routes.router)
+    app.include_router(api)
+    app.include_router(stream.router)
+    mount_docs(app)  # before the console: its `/static` mount would shadow the docs' assets
+    mount_console(app)
+    return app

@@ -1,0 +1,57 @@
+"""What the handlers need, named once (STYLE.md rule 12).
+
+The app holds the fleet registry, the event log and the WebSocket fan-out on `app.state`; handlers
+ask for them by these names instead of reaching into globals, so a test builds a second app on
+its own registry and event log without interference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Protocol
+
+from fastapi import Depends
+from fastapi.requests import HTTPConnection
+
+from fleet.events import EventLog
+from fleet.model import Command, CommandResult, VehicleSpec, VehicleState
+from web.events.fanout import Fanout
+from web.settings import Settings
+
+
+class Fleet(Protocol):
+    """The part of `fleet.registry.FleetRegistry` the web layer uses."""
+
+    def specs(self) -> Sequence[VehicleSpec]: ...
+
+    def state(self, vehicle_id: str) -> VehicleState: ...
+
+    def states(self) -> Sequence[VehicleState]: ...
+
+    async def command(self, vehicle_id: str, command: Command) -> CommandResult: ...
+
+
+def get_fleet(conn: HTTPConnection) -> Fleet:
+    fleet: Fleet = conn.app.state.fleet
+    return fleet
+
+
+def get_events(conn: HTTPConnection) -> EventLog:
+    events: EventLog = conn.app.state.events
+    return events
+
+
+def get_settings(conn: HTTPConnection) -> Settings:
+    settings: Settings = conn.app.state.settings
+    return settings
+
+
+def get_fanout(conn: HTTPConnection) -> Fanout:
+    fanout: Fanout = conn.app.state.fanout
+    return fanout
+
+
+FleetDep = Annotated[Fleet, Depends(get_fleet)]
+EventsDep = Annotated[EventLog, Depends(get_events)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+FanoutDep = Annotated[Fanout, Depends(get_fanout)]

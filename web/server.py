@@ -1,0 +1,70 @@
+"""Run the ground server: event log on the store, fleet registry, FastAPI app under uvicorn.
+
+`serve` is the one entry point: `skywatch serve` calls it with a fleet file's vehicles, and
+`skywatch up` calls it beside the simulator. It owns the lifecycle the app does not: the store
+is opened (and migrated) before anything publishes, the registry starts linking to vehicles
+once the socket listens, and both are closed again however the server stops.
+"""
+
+from __future__ import annotations  # noqa: I001
+
+import asyncio
+import logging
+import socket
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import uvicorn
+
+from fleet.events import EventLog
+from fleet.model import VehicleSpec
+from fleet.registry import FleetRegistry
+from fleet.store.database import open_database, sqlite_url
+from fleet.store.journal import SqlJournal
+from web.app import create_app
+from web.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def durable_event_log(settings: Settings) -> AsyncIterator[EventLog]:
+    """The event log journaled in `data_dir/skywatch.db`: seq resumes above the last stored."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = open_database(sqlite_url(settings.data_dir))
+    journal = SqlJournal(engine)
+    try:
+        yield EventLog(journal=journal)
+    finally:
+        journal.close()
+        engine.dispose()
+
+
+async def serve(
+    settings: Settings, specs: Sequence[VehicleSpec], started: asyncio.Event | None = None
+) -> None:
+    """Serve until cancelled or interrupted; `started` is set once the port listens."""
+    async with durable_event_log(settings) as events:
+        registry = FleetRegistry(list(specs), events)
+        app = create_app(registry, events, settings)
+        server = _Server(
+            uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info"),
+            started,
+        )
+        await registry.start()
+        try:
+            await server.serve()
+        finally:
+            await registry.stop()
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, started: asyncio.Event | None) -> None:
+        super().__init__(config)
+        self._started = started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self._started is not None:
+            self._started.set()
+        log.info("console at http://%s:%d/", self.config.host, self.config.port)

@@ -1,0 +1,99 @@
+"""Tracking on synthetic sequences: stable ids, growing confidence, two drones merged."""
+
+import numpy as np
+import pytest
+
+from perception.tracking import Observation, Tracker, merge_tracks
+
+
+def test_a_walking_person_is_one_track_despite_noise_misses_and_clutter() -> None:
+    rng = np.random.default_rng(3)
+    tracker = Tracker()
+    ids, confidences = set(), []
+    for k in range(40):  # 20 s at 2 Hz, walking east at 1.0 m/s
+        t = k * 0.5
+        obs = [Observation(t_s=t, label="person", east_m=rng.uniform(-200, 200),
+                           north_m=rng.uniform(100, 300), sigma_m=1.0, score=0.3)]  # clutter
+        if rng.random() > 0.15:  # 15 % of frames miss the person
+            obs.append(Observation(t_s=t, label="person", east_m=t * 1.0 + rng.normal(0, 1.0),
+                                   north_m=rng.normal(0, 1.0), sigma_m=1.0, score=0.6,
+                                   source="uav1"))
+        tracks = tracker.update(t, obs)
+        near = [tr for tr in tracks if abs(tr.north_m) < 10 and abs(tr.east_m - t) < 10]
+        assert len(near) == 1
+        ids.add(near[0].track_id)
+        confidences.append(near[0].confidence)
+    (person,) = near
+    assert len(ids) == 1  # one id from first sight to last
+    assert person.hits >= 30
+    assert abs(person.east_m - 19.5) < 1.0 and abs(person.north_m) < 1.0
+    assert person.east_mps == pytest.approx(1.0, abs=0.3)
+    assert confidences[0] == pytest.approx(0.6) and confidences[-1] > 0.999
+    assert all(b >= a for a, b in zip(confidences, confidences[1:], strict=False))
+
+
+def test_two_people_six_metres_apart_stay_two_tracks() -> None:
+    rng = np.random.default_rng(4)
+    tracker = Tracker()
+    for k in range(20):
+        tracker.update(k * 0.5, [
+            Observation(t_s=k * 0.5, label="person", east_m=rng.normal(0, 0.7),
+                        north_m=rng.normal(0, 0.7), sigma_m=1.0, score=0.5, source="uav1"),
+            Observation(t_s=k * 0.5, label="person", east_m=6 + rng.normal(0, 0.7),
+                        north_m=rng.normal(0, 0.7), sigma_m=1.0, score=0.5, source="uav1"),
+        ])
+    tracks = tracker.tracks
+    east = sorted(tr.east_m for tr in tracks)
+    assert len(east) == 2 and abs(east[0]) < 1.0 and abs(east[1] - 6) < 1.0
+    assert {tr.track_id for tr in tracks} == {1, 2}
+
+
+def test_the_same_fire_seen_by_two_drones_is_merged_and_a_second_fire_is_not() -> None:
+    rng = np.random.default_rng(5)
+    per_drone = {}
+    for drone, bias in (("uav1", (1.2, -0.8)), ("uav2", (-1.0, 0.9))):  # each drone's own bias
+        tracker = Tracker()
+        for k in range(10):
+            t = k * 1.0
+            obs = [Observation(t_s=t, label="fire", east_m=50 + bias[0] + rng.normal(0, 1.5),
+                               north_m=80 + bias[1] + rng.normal(0, 1.5), sigma_m=2.0,
+                               score=0.7, source=drone)]
+            if drone == "uav2":
+                obs.append(Observation(t_s=t, label="fire", east_m=90 + rng.normal(0, 1.5),
+                                       north_m=80 + rng.normal(0, 1.5), sigma_m=2.0, score=0.7,
+                                       source=drone))
+            tracker.update(t, obs)
+        per_drone[drone] = tracker.tracks
+    fused = merge_tracks(per_drone["uav1"] + per_drone["uav2"], t_s=9.0)
+    assert len(fused) == 2
+    shared = next(tr for tr in fused if tr.east_m < 70)
+    assert shared.sources == {"uav1", "uav2"}
+    assert abs(shared.east_m - 50) < 1.5 and abs(shared.north_m - 80) < 1.5
+    assert shared.hits == 20
+
+
+def test_one_tracker_fed_by_two_drones_makes_one_track_of_a_person_both_see() -> None:
+    tracker = Tracker()
+    for k in range(6):
+        t = float(k)
+        tracker.update(t, [
+            Observation(t_s=t, label="person", east_m=10.5, north_m=5.0, sigma_m=1.5,
+                        score=0.5, source="uav1"),
+            Observation(t_s=t, label="person", east_m=9.0, north_m=6.0, sigma_m=1.5,
+                        score=0.5, source="uav2"),
+        ])
+    (track,) = tracker.tracks
+    assert track.sources == {"uav1", "uav2"}
+    assert abs(track.east_m - 9.75) < 0.6 and abs(track.north_m - 5.5) < 0.6
+
+
+def test_tracks_not_seen_for_longer_than_their_max_age_are_dropped() -> None:
+    tracker = Tracker(max_age_s=5.0, tentative_max_age_s=1.0)
+    fire = Observation(t_s=0.0, label="fire", east_m=0, north_m=0, sigma_m=2, score=0.8)
+    tracker.update(0.0, [fire])
+    tracker.update(0.5, [fire])  # confirmed: two hits
+    tracker.update(0.5, [Observation(t_s=0.5, label="person", east_m=50, north_m=0, sigma_m=2,
+                                     score=0.4)])  # tentative: one hit
+    assert {tr.label for tr in tracker.update(2.0, [])} == {"fire"}  # the one-off is gone
+    assert len(tracker.update(5.4, [])) == 1
+    assert tracker.update(5.6, []) == []

@@ -158,6 +158,10 @@ class Autopilot:
         return enu_to_geodetic(self.home, self.origin)
 
     @property
+    def fence_breached(self) -> bool:
+        return self._latches.fence_breached
+
+    @property
     def airborne(self) -> bool:
         return not self.body.on_ground
 

@@ -17,7 +17,8 @@ MAV_TYPE_QUADROTOR = mavlink.MAV_TYPE_QUADROTOR
 MAV_TYPE_GROUND_ROVER = mavlink.MAV_TYPE_GROUND_ROVER
 _SENSORS = (mavlink.MAV_SYS_STATUS_SENSOR_3D_GYRO | mavlink.MAV_SYS_STATUS_SENSOR_3D_ACCEL
             | mavlink.MAV_SYS_STATUS_SENSOR_3D_MAG | mavlink.MAV_SYS_STATUS_SENSOR_ABSOLUTE_PRESSURE
-            | mavlink.MAV_SYS_STATUS_SENSOR_GPS | mavlink.MAV_SYS_STATUS_SENSOR_BATTERY)
+            | mavlink.MAV_SYS_STATUS_SENSOR_GPS | mavlink.MAV_SYS_STATUS_SENSOR_BATTERY
+            | mavlink.MAV_SYS_STATUS_GEOFENCE)
 CAPABILITIES = (mavlink.MAV_PROTOCOL_CAPABILITY_MISSION_FLOAT
                 | mavlink.MAV_PROTOCOL_CAPABILITY_PARAM_FLOAT
                 | mavlink.MAV_PROTOCOL_CAPABILITY_MISSION_INT
@@ -71,10 +72,14 @@ def _charge_state(ap: Autopilot) -> int:
 
 def sys_status(ap: Autopilot) -> mavlink.MAVLink_message:
     b = ap.battery
+    health = _SENSORS
+    if not ap.gps_fix:
+        health &= ~mavlink.MAV_SYS_STATUS_SENSOR_GPS
+    if ap.fence_breached:
+        health &= ~mavlink.MAV_SYS_STATUS_GEOFENCE
     return mavlink.MAVLink_sys_status_message(
         onboard_control_sensors_present=_SENSORS, onboard_control_sensors_enabled=_SENSORS,
-        onboard_control_sensors_health=_SENSORS if ap.gps_fix else
-        _SENSORS & ~mavlink.MAV_SYS_STATUS_SENSOR_GPS,
+        onboard_control_sensors_health=health,
         load=250, voltage_battery=int(b.voltage_v * 1000), current_battery=int(b.current_a * 100),
         battery_remaining=int(round(b.remaining_frac * 100)), drop_rate_comm=0, errors_comm=0,
         errors_count1=0, errors_count2=0, errors_count3=0, errors_count4=0)

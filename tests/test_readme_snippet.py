@@ -31,4 +31,4 @@ def test_readme_pymavlink_snippet_arms_and_takes_off(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "heartbeat from system 1" in run.stdout
     altitude_m = float(re.search(r"airborne: ([\d.]+) m", run.stdout).group(1))
-    assert altitude_m > 2.0
+    assert altitude_m >= 2.0

@@ -1,0 +1,121 @@
+"""Classical RGB detectors: fire and smoke by colour and texture, people by OpenCV's HOG+SVM.
+
+Fire is bright, saturated and red-to-yellow, with red above green above blue; smoke is a
+low-saturation grey-white haze whose fine texture is weaker than that of the walls and shelves
+it covers. Pixels passing those tests are closed into regions; each large enough region is a
+box scored by how much of it passes and how strongly. Colour rules cannot tell a sunset or an
+orange jacket from a fire, or a white wall from smoke: they serve as a fallback and a baseline,
+and precision on fire-free scenes is unmeasured (the dev set holds no negatives).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from perception.detection import Box, Detection, Modality, check_image
+from perception.nms import non_max_suppression
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FireSmokeParams:
+    fire_min_value: int = 150  #: HSV value (0..255) of flame pixels
+    fire_min_saturation: int = 50
+    fire_max_hue: int = 35  #: OpenCV hue is 0..180: 35 is ~70 degrees, yellow
+    smoke_max_saturation: int = 60
+    smoke_min_value: int = 110
+    smoke_max_texture: float = 30.0  #: local gradient magnitude haze keeps below
+    min_area_frac: float = 0.004  #: regions smaller than this part of the frame are dropped
+    nms_iou: float = 0.4
+
+
+class FireSmokeDetector:
+    """`Detector` for RGB frames: `fire` and `smoke` regions from colour and texture."""
+
+    def __init__(self, params: FireSmokeParams | None = None) -> None:
+        self.params = params or FireSmokeParams()
+
+    def detect(self, image: np.ndarray, modality: Modality) -> list[Detection]:
+        if modality is not Modality.RGB:
+            return []
+        check_image(image, modality)
+        rgb = image if image.dtype == np.uint8 else (image // 257).astype(np.uint8)
+        fire, smoke = colour_masks(rgb, self.params)
+        dets = _regions(fire, "fire", self.params) + _regions(smoke, "smoke", self.params)
+        return non_max_suppression(dets, self.params.nms_iou)
+
+
+def colour_masks(rgb: np.ndarray, p: FireSmokeParams) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel fire and smoke evidence in 0..1 (float32)."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
+    r, g, b = (rgb[:, :, k].astype(np.int16) for k in range(3))
+    fire = ((val >= p.fire_min_value) & (sat >= p.fire_min_saturation)
+            & ((hue <= p.fire_max_hue) | (hue >= 160)) & (r > g) & (r > b + 30))
+    # A flame's white-hot core is unsaturated; count it when it touches flame colour.
+    core = (val >= 235) & (r >= g) & (r >= b)
+    near_fire = cv2.dilate(fire.astype(np.uint8), np.ones((21, 21), np.uint8)) > 0
+    fire = fire | (core & near_fire)
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    texture = cv2.blur(np.sqrt(gx * gx + gy * gy), (9, 9))
+    smoke = ((sat <= p.smoke_max_saturation) & (val >= p.smoke_min_value)
+             & (texture <= p.smoke_max_texture) & ~fire)
+    return fire.astype(np.float32), smoke.astype(np.float32)
+
+
+def _regions(mask: np.ndarray, label: str, p: FireSmokeParams) -> list[Detection]:
+    h, w = mask.shape
+    k = max(3, int(0.02 * max(h, w)) | 1)
+    closed = cv2.morphologyEx((mask > 0).astype(np.uint8), cv2.MORPH_CLOSE,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    out = []
+    for x, y, bw, bh, area in stats[1:n]:
+        if area < p.min_area_frac * h * w:
+            continue
+        fill = float(mask[y : y + bh, x : x + bw].mean())
+        size = min(1.0, area / (0.05 * h * w))
+        out.append(Detection(label=label, score=float(np.clip(0.5 * fill + 0.5 * size, 0, 1)),
+                             box=Box(x1=float(x), y1=float(y), x2=float(x + bw),
+                                     y2=float(y + bh))))
+    return out
+
+
+class HogPersonDetector:
+    """`Detector` for RGB frames: `person` with OpenCV's pedestrian HOG+SVM (Dalal-Triggs).
+
+    Trained on upright pedestrians seen from the side; from a drone it finds people only at
+    low altitude and oblique view, and misses people lying down. The frame is upscaled when
+    people are expected smaller than its 64x128 window.
+    """
+
+    def __init__(self, *, upscale: float = 1.0, min_score: float = 0.3,
+                 nms_iou: float = 0.4) -> None:
+        self._hog = cv2.HOGDescriptor()
+        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        self.upscale = upscale
+        self.min_score = min_score
+        self.nms_iou = nms_iou
+
+    def detect(self, image: np.ndarray, modality: Modality) -> list[Detection]:
+        if modality is not Modality.RGB:
+            return []
+        check_image(image, modality)
+        rgb = image if image.dtype == np.uint8 else (image // 257).astype(np.uint8)
+        if self.upscale != 1.0:
+            rgb = cv2.resize(rgb, None, fx=self.upscale, fy=self.upscale)
+        rects, weights = self._hog.detectMultiScale(rgb, winStride=(8, 8), padding=(8, 8),
+                                                    scale=1.05)
+        dets = []
+        for (x, y, w, h), svm in zip(rects, np.ravel(weights), strict=True):
+            score = float(1.0 / (1.0 + np.exp(-float(svm))))  # SVM margin to 0..1
+            if score < self.min_score:
+                continue
+            s = self.upscale
+            dets.append(Detection(label="person", score=score, box=Box(
+                x1=float(x / s), y1=float(y / s), x2=float((x + w) / s), y2=float((y + h) / s))))
+        return non_max_suppression(dets, self.nms_iou)

@@ -1,0 +1,73 @@
+"""Classical RGB fire and smoke by colour and texture; OpenCV HOG people detector."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from perception.dataset import load_yolo_set, read_image
+from perception.detection import BadImage, Box, Modality
+from perception.evaluate import score_class
+from perception.rgb import FireSmokeDetector, HogPersonDetector
+
+
+def textured_field(seed: int) -> np.ndarray:
+    """Green-brown vegetation with strong fine texture, 608x608 RGB."""
+    rng = np.random.default_rng(seed)
+    base = np.zeros((608, 608, 3), np.float32)
+    base[:] = (70, 95, 45)
+    base += rng.normal(0, 25, (608, 608, 1)).astype(np.float32)
+    return np.clip(base, 0, 255).astype(np.uint8)
+
+
+def test_a_flame_on_vegetation_is_fire_and_a_haze_is_smoke() -> None:
+    frame = textured_field(1)
+    cv2.ellipse(frame, (150, 400), (40, 70), 0, 0, 360, (255, 140, 30), -1)  # orange flame
+    cv2.ellipse(frame, (150, 410), (15, 30), 0, 0, 360, (255, 245, 230), -1)  # white-hot core
+    haze = np.zeros((608, 608), np.float32)
+    cv2.ellipse(haze, (420, 200), (110, 80), 0, 0, 360, 1.0, -1)
+    haze = cv2.GaussianBlur(haze, (0, 0), 8)[:, :, None]
+    frame = (frame * (1 - 0.9 * haze) + np.array([200, 200, 205]) * 0.9 * haze).astype(np.uint8)
+    found = FireSmokeDetector().detect(frame, Modality.RGB)
+    fires = [d for d in found if d.label == "fire"]
+    smokes = [d for d in found if d.label == "smoke"]
+    assert len(fires) == 1 and fires[0].box.iou(Box(x1=110, y1=330, x2=190, y2=470)) >= 0.7
+    assert len(smokes) == 1 and smokes[0].box.iou(Box(x1=310, y1=120, x2=530, y2=280)) >= 0.6
+    assert FireSmokeDetector().detect(textured_field(2), Modality.RGB) == []
+
+
+def test_fire_and_smoke_on_real_frames_beat_chance(fire_dev: Path) -> None:
+    items = load_yolo_set(fire_dev).items[::4]  # 180 frames from every source video
+    det = FireSmokeDetector()
+    preds = [det.detect(read_image(it.image_path, Modality.RGB), Modality.RGB) for it in items]
+    truth = [it.truth for it in items]
+    fire = score_class("fire", truth, preds, iou_match=0.3)
+    smoke = score_class("smoke", truth, preds, iou_match=0.3)
+    # Measured on all 717 frames: fire AP50 0.13 (recall 0.43 at IoU 0.3), smoke AP50 0.30
+    # (recall 0.84 at IoU 0.3) -- a baseline, far from the 0.7/0.7 target.
+    assert fire.recall >= 0.3 and fire.ap50 >= 0.1, fire
+    assert smoke.recall >= 0.7 and smoke.ap50 >= 0.2, smoke
+
+
+def test_hog_finds_an_upright_figure_where_it_stands() -> None:
+    frame = np.full((300, 300, 3), 200, np.uint8)
+    ink, cx, top = (40, 40, 40), 150, 60
+    cv2.circle(frame, (cx, top + 12), 11, ink, -1)  # head
+    cv2.rectangle(frame, (cx - 16, top + 25), (cx + 16, top + 95), ink, -1)  # torso
+    for dx in (-1, 1):
+        cv2.line(frame, (cx + dx * 16, top + 30), (cx + dx * 26, top + 90), ink, 8)  # arms
+        cv2.line(frame, (cx + dx * 8, top + 95), (cx + dx * 14, top + 170), ink, 11)  # legs
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.5)
+    (person,) = HogPersonDetector().detect(frame, Modality.RGB)
+    assert person.score > 0.9
+    # The SVM window has a margin around the body: 64x128 for a 48x96 person.
+    assert person.box.iou(Box(x1=100, y1=40, x2=200, y2=250)) >= 0.6
+
+
+def test_hog_people_detector_is_quiet_on_empty_ground_and_ignores_thermal() -> None:
+    det = HogPersonDetector()
+    assert det.detect(textured_field(3), Modality.RGB) == []
+    assert det.detect(np.zeros((64, 64), np.uint8), Modality.THERMAL) == []
+    with pytest.raises(BadImage, match="RGB image must be HxWx3"):
+        det.detect(np.zeros((64, 64), np.uint8), Modality.RGB)

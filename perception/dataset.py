@@ -38,7 +38,20 @@ class YoloSet:
 
 
 def read_image(path: Path, modality: Modality) -> np.ndarray:
-    """Thermal as HxW (8 or 16 bit as stored), RGB as HxWx3 in RGB order; `BadImage` if unreadable.
+    """Thermal as HxW (8 or 16 bit as stored), RGB as HxWx3 (RGB order); `BadImage` if not."""
+    return as_modality(decode_image(path), modality, path)
+
+
+def read_frame(path: Path, modality: Modality | None = None) -> tuple[np.ndarray, Modality]:
+    """Like `read_image`; without a modality, grey files are thermal and colour files RGB."""
+    raw = decode_image(path)
+    if modality is None:
+        modality = Modality.THERMAL if raw.ndim == 2 or _grey(raw) else Modality.RGB
+    return as_modality(raw, modality, path), modality
+
+
+def decode_image(path: Path) -> np.ndarray:
+    """The file's pixels as OpenCV decodes them (BGR order, bit depth kept).
 
     OpenCV decodes a truncated JPEG partially with only a warning, so the end-of-image marker
     is checked first: a half-transferred frame must not be scored as if it were whole.
@@ -54,6 +67,10 @@ def read_image(path: Path, modality: Modality) -> np.ndarray:
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise BadImage(f"{path}: not a readable image")
+    return image
+
+
+def as_modality(image: np.ndarray, modality: Modality, path: Path | str = "image") -> np.ndarray:
     if modality is Modality.THERMAL:
         if image.ndim == 3:
             image = image[:, :, 0] if image.shape[2] in (3, 4) else image.max(axis=2)
@@ -66,8 +83,18 @@ def read_image(path: Path, modality: Modality) -> np.ndarray:
             image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         if image.dtype != np.uint8:
             image = (image // 257).astype(np.uint8)
-    check_image(image, modality)
+    try:
+        check_image(image, modality)
+    except BadImage as e:
+        raise BadImage(f"{path}: {e}") from None
     return image
+
+
+def _grey(image: np.ndarray) -> bool:
+    sample = image[::8, ::8]
+    return image.shape[2] >= 3 and bool(
+        np.array_equal(sample[:, :, 0], sample[:, :, 1])
+        and np.array_equal(sample[:, :, 1], sample[:, :, 2]))
 
 
 def load_yolo_set(root: Path, image_size_px: dict[str, tuple[int, int]] | None = None) -> YoloSet:

@@ -1,0 +1,182 @@
+"""`skywatch detect` and `skywatch eval`: the perception core on image files.
+
+`detect` runs the default detector for each frame's modality (or the user's YOLO-style ONNX
+model) and prints a table or JSON; a file that cannot be read gets one line on stderr and the
+run goes on, ending with exit code 2. `eval` scores a YOLO-format folder (images/, labels/,
+data.yaml, optional ignore.json) per class: precision, recall, AP, and frames per second.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import cv2
+import numpy as np
+import typer
+
+from perception.dataset import BadDataset, load_yolo_set, read_frame
+from perception.detection import BadImage, Detection, Detector, Modality
+from perception.detectors import detector_for
+from perception.evaluate import score_class
+from perception.onnx_yolo import BadModel
+
+MODALITIES = ("auto", "rgb", "thermal")
+COLOURS_BGR = {"fire": (0, 0, 255), "smoke": (255, 255, 0), "person": (0, 255, 0)}
+
+
+def _modality(value: str) -> Modality | None:
+    if value not in MODALITIES:
+        typer.echo(f"error: --modality: {value!r} is not one of {', '.join(MODALITIES)}",
+                   err=True)
+        raise typer.Exit(2)
+    return None if value == "auto" else Modality(value)
+
+
+class _Detectors:
+    """One detector per modality, built on first use (model loading takes a moment)."""
+
+    def __init__(self, model: Path | None) -> None:
+        self.model = model
+        self._made: dict[Modality, Detector] = {}
+
+    def __call__(self, modality: Modality) -> Detector:
+        if modality not in self._made:
+            try:
+                self._made[modality] = detector_for(modality, self.model)
+            except (BadModel, FileNotFoundError, ValueError) as e:
+                typer.echo(f"error: --model: {e}", err=True)
+                raise typer.Exit(2) from None
+        return self._made[modality]
+
+
+def _as_json(d: Detection) -> dict[str, object]:
+    b = d.box
+    return {"label": d.label, "score": round(d.score, 4),
+            "box": [round(b.x1, 1), round(b.y1, 1), round(b.x2, 1), round(b.y2, 1)]}
+
+
+def _save(image: np.ndarray, modality: Modality, dets: list[Detection], path: Path) -> None:
+    canvas = (cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if modality is Modality.RGB
+              else cv2.cvtColor(cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(
+                  np.uint8), cv2.COLOR_GRAY2BGR))
+    for d in dets:
+        colour = COLOURS_BGR.get(d.label, (255, 0, 255))
+        p1, p2 = (round(d.box.x1), round(d.box.y1)), (round(d.box.x2), round(d.box.y2))
+        cv2.rectangle(canvas, p1, p2, colour, 1)
+        cv2.putText(canvas, f"{d.label} {d.score:.2f}", (p1[0], max(8, p1[1] - 3)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.35, colour, 1, cv2.LINE_AA)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), canvas)
+
+
+def detect(
+    paths: Annotated[list[Path], typer.Argument(help="Image files.")],
+    modality: Annotated[str, typer.Option(
+        help="rgb, thermal, or auto (grey files are thermal).")] = "auto",
+    model: Annotated[Path | None, typer.Option(
+        help="A YOLOv5/v8-layout ONNX model to run instead of the built-in detectors.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    save_dir: Annotated[Path | None, typer.Option(
+        help="Write each image with its boxes drawn here.")] = None,
+    min_score: Annotated[float, typer.Option(help="Report detections scoring at least this.")]
+    = 0.25,
+) -> None:
+    """Detect fire, smoke and people in image files."""
+    fixed = _modality(modality)
+    detectors = _Detectors(model)
+    results: list[dict[str, object]] = []
+    failed = 0
+    for path in paths:
+        try:
+            image, mod = read_frame(path, fixed)
+        except BadImage as e:
+            typer.echo(f"error: {e}", err=True)
+            results.append({"image": str(path), "error": str(e)})
+            failed += 1
+            continue
+        dets = [d for d in detectors(mod).detect(image, mod) if d.score >= min_score]
+        results.append({"image": str(path), "width": image.shape[1], "height": image.shape[0],
+                        "modality": mod.value, "detections": [_as_json(d) for d in dets]})
+        if save_dir is not None:
+            _save(image, mod, dets, save_dir / f"{path.stem}.jpg")
+        if not as_json:
+            typer.echo(f"{path}  {image.shape[1]}x{image.shape[0]} {mod.value}: "
+                       f"{len(dets)} detection(s)")
+            for d in dets:
+                b = d.box
+                typer.echo(f"  {d.label:<7} {d.score:5.2f}  [{b.x1:.0f}, {b.y1:.0f}, "
+                           f"{b.x2:.0f}, {b.y2:.0f}]")
+    if as_json:
+        typer.echo(json.dumps(results, indent=1))
+    if failed:
+        raise typer.Exit(2)
+
+
+def evaluate(
+    data_dir: Annotated[Path | None, typer.Argument(
+        help="YOLO-format folder: images/, labels/, data.yaml.")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Same as DATA_DIR.")] = None,
+    modality: Annotated[str, typer.Option(
+        help="rgb, thermal, or auto (from the first image).")] = "auto",
+    model: Annotated[Path | None, typer.Option(help="A YOLOv5/v8-layout ONNX model.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    iou: Annotated[float, typer.Option(help="IoU a detection needs to match a box.")] = 0.5,
+    min_score: Annotated[float, typer.Option(help="Count detections scoring at least this.")]
+    = 0.0,
+    limit: Annotated[int | None, typer.Option(help="Only the first N images.")] = None,
+) -> None:
+    """Precision, recall and AP per class of the detectors on a labelled folder."""
+    root = data_dir or data
+    if root is None:
+        typer.echo("error: give the folder as DATA_DIR or --data", err=True)
+        raise typer.Exit(2)
+    fixed = _modality(modality)
+    try:
+        dataset = load_yolo_set(root)
+    except BadDataset as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    items = dataset.items[:limit] if limit else dataset.items
+    detectors = _Detectors(model)
+    preds: list[list[Detection]] = []
+    spent_s = 0.0
+    for item in items:
+        try:
+            image, mod = read_frame(item.image_path, fixed)
+        except BadImage as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(2) from None
+        fixed = fixed or mod  # one modality per set: the first image decides
+        detector = detectors(mod)
+        t0 = time.perf_counter()
+        preds.append(detector.detect(image, mod))
+        spent_s += time.perf_counter() - t0
+    truth = [it.truth for it in items]
+    scores = [score_class(name, truth, preds, iou_match=iou, min_score=min_score)
+              for name in dataset.names.values()]
+    fps = len(items) / spent_s if spent_s > 0 else 0.0
+    if as_json:
+        typer.echo(json.dumps({
+            "data": str(root), "images": len(items), "images_per_s": round(fps, 1),
+            "iou": iou, "min_score": min_score,
+            "classes": [{"label": s.label, "ground_truth": s.ground_truth,
+                         "detections": s.detections, "true_positives": s.true_positives,
+                         "precision": round(s.precision, 4), "recall": round(s.recall, 4),
+                         "ap": round(s.ap50, 4)} for s in scores],
+        }, indent=1))
+        return
+    typer.echo(f"{root}: {len(items)} images, {fps:.1f} images/s, IoU {iou:g}, "
+               f"score >= {min_score:g}")
+    typer.echo(f"{'class':<8} {'truth':>6} {'dets':>6} {'TP':>6} {'precision':>9} "
+               f"{'recall':>7} {'AP':>6}")
+    for s in scores:
+        typer.echo(f"{s.label:<8} {s.ground_truth:>6} {s.detections:>6} {s.true_positives:>6} "
+                   f"{s.precision:>9.3f} {s.recall:>7.3f} {s.ap50:>6.3f}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("detect")(detect)
+    app.command("eval")(evaluate)

@@ -1,0 +1,34 @@
+"""Which detector runs on which frames: the defaults per modality, or the user's ONNX model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from perception.detection import Detection, Detector, Modality
+from perception.learned_thermal import LearnedThermalDetector
+from perception.onnx_yolo import OnnxYoloDetector
+from perception.rgb import FireSmokeDetector, HogPersonDetector
+
+
+class CombinedDetector:
+    """Several detectors on the same frame, their answers concatenated by score."""
+
+    def __init__(self, parts: Sequence[Detector]) -> None:
+        self.parts = tuple(parts)
+
+    def detect(self, image: np.ndarray, modality: Modality) -> list[Detection]:
+        found = [d for part in self.parts for d in part.detect(image, modality)]
+        return sorted(found, key=lambda d: -d.score)
+
+
+def detector_for(modality: Modality, model_path: Path | None = None) -> Detector:
+    """The user's YOLO-style model if given; else the learned thermal detector for thermal
+    frames, and colour/texture fire and smoke plus HOG people for RGB frames."""
+    if model_path is not None:
+        return OnnxYoloDetector(model_path)
+    if modality is Modality.THERMAL:
+        return LearnedThermalDetector()
+    return CombinedDetector([FireSmokeDetector(), HogPersonDetector()])

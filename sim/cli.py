@@ -1,8 +1,9 @@
 """`skywatch sim` (and `python -m sim`): run N simulated drones and M rovers speaking MAVLink.
 
 Vehicle i (drones first, then rovers) has system id i+1, binds UDP 127.0.0.1:BASE+40+i and
-sends MAVLink 2 to 127.0.0.1:BASE+i, like PX4 SITL instance i. Loudspeaker: MAV_CMD_USER_1
-(31010) with param1 1 (on) / 0 (off).
+sends MAVLink 2 to 127.0.0.1:BASE+i, like PX4 SITL instance i. With more than 40 vehicles the
+vehicles bind BASE+N+i instead (PX4's layout would put vehicle 40 on vehicle 0's port).
+Loudspeaker: MAV_CMD_USER_1 (31010) with param1 1 (on) / 0 (off).
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from typing import Annotated
 
 import typer
 
-from sim.runner import VEHICLE_PORT_OFFSET, Simulation
+from sim.runner import Simulation, vehicle_port
 from sim.world import WorldError, load_world, parse_home, world_around_home
 
 log = logging.getLogger("sim")
 
 DEFAULT_HOME = "22.5431,114.0579"
 DEFAULT_BASE_PORT = 14540
-MAX_SPEEDUP = 1000.0
+MAX_SPEEDUP = 10_000.0
 
 
 def run_sim(
@@ -34,7 +35,8 @@ def run_sim(
     = DEFAULT_HOME,
     speedup: Annotated[float, typer.Option(help="Sim seconds per wall second.")] = 1.0,
     base_port: Annotated[int, typer.Option(
-        help="Vehicle i sends to BASE+i and listens on BASE+40+i.")] = DEFAULT_BASE_PORT,
+        help="Vehicle i sends to BASE+i and listens on BASE+40+i (BASE+N+i for N > 40).")]
+    = DEFAULT_BASE_PORT,
     world: Annotated[Path | None, typer.Option(
         help="World YAML (skywatch.layout.world_document): vehicles start on their docks.")]
     = None,
@@ -58,7 +60,8 @@ def run_sim(
     for ep in sim.endpoints:
         spec = sim.world.vehicles[ep.index]
         log.info("vehicle %d %s (%s) sysid %d: udp 127.0.0.1:%d -> 127.0.0.1:%d", ep.index,
-                 spec.name, spec.kind, ep.sysid, base_port + VEHICLE_PORT_OFFSET + ep.index,
+                 spec.name, spec.kind, ep.sysid,
+                 vehicle_port(base_port, ep.index, len(sim.endpoints)),
                  base_port + ep.index)
     log.info("running %d vehicles at %gx", len(sim.endpoints), speedup)
     try:
@@ -84,7 +87,7 @@ def _build(vehicles: int | None, rovers: int | None, home: str, speedup: float, 
     n = len(world.vehicles)
     if n == 0:
         raise WorldError("--vehicles/--rovers: nothing to simulate (0 vehicles)")
-    if not (1024 <= base_port and base_port + VEHICLE_PORT_OFFSET + n <= 65535):
+    if not (1024 <= base_port and vehicle_port(base_port, n, n) <= 65535):
         raise WorldError(f"--base-port: {base_port} leaves no room for {n} vehicles' ports")
     return Simulation(world, base_port=base_port, speedup=speedup)
 

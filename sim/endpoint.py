@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import struct
 import time
 
 from pymavlink.dialects.v20 import common as mavlink
@@ -174,7 +175,10 @@ class VehicleEndpoint:
     def tick(self, sim_s: float, wall_s: float) -> None:
         self.flush_events()
         for mid in self.streams.due(sim_s, wall_s):
-            self.send(STREAMS[mid][1](self.ap))
+            try:
+                self.send(STREAMS[mid][1](self.ap))
+            except (struct.error, ValueError, OverflowError):  # a value out of the field's range
+                log.exception("vehicle %d could not send message %d", self.sysid, mid)
         self.missions.tick(wall_s)
         stale = [a for a, t in self.peers.items() if wall_s - t > PEER_EXPIRY_S]
         for a in stale:

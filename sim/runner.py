@@ -22,7 +22,14 @@ log = logging.getLogger(__name__)
 STEP_S = 0.05  #: physics step, sim seconds
 MAX_LAG_WALL_S = 0.25
 MAX_SELECT_WAIT_S = 0.01
-VEHICLE_PORT_OFFSET = 40  #: vehicle i binds base+40+i, like PX4 SITL's 14580+i
+MAX_STEPPING_WALL_S = 0.02  #: physics gives way to the sockets at least this often
+PX4_VEHICLE_PORT_OFFSET = 40  #: vehicle i binds base+40+i, like PX4 SITL's 14580+i
+
+
+def vehicle_port(base_port: int, index: int, count: int) -> int:
+    """The UDP port vehicle `index` of `count` binds: base+40+i as PX4 SITL for up to 40
+    vehicles; beyond that base+count+i, so no vehicle sits on another's ground-station port."""
+    return base_port + max(PX4_VEHICLE_PORT_OFFSET, count) + index
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -47,7 +54,7 @@ class Simulation:
         n = len(world.vehicles)
         for i, spec in enumerate(world.vehicles):
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.bind(("127.0.0.1", base_port + VEHICLE_PORT_OFFSET + i))
+            sock.bind(("127.0.0.1", vehicle_port(base_port, i, n)))
             sock.setblocking(False)
             ap = Autopilot(VehicleConfig(kind=spec.kind, start=spec.start, wind=world.wind))
             ep = VehicleEndpoint(index=i, sysid=i + 1, autopilot=ap, sock=sock,
@@ -77,7 +84,8 @@ class Simulation:
             if target_sim - self.sim_s > MAX_LAG_WALL_S * self.speedup:
                 origin = now - self.sim_s / self.speedup  # cannot keep up: slow the clock
                 target_sim = self.sim_s
-            while self.sim_s + STEP_S <= target_sim:
+            budget_end = now + MAX_STEPPING_WALL_S
+            while self.sim_s + STEP_S <= target_sim and time.monotonic() < budget_end:
                 for ep in self.endpoints:
                     ep.ap.step(STEP_S, wall_s)
                 self.sim_s += STEP_S

@@ -33,6 +33,7 @@ PX4_VERSION = (1 << 24) | (15 << 16) | (0 << 8) | 255  #: 1.15.0 release
 GIMBAL_FLAGS_YAW_IN_VEHICLE_FRAME = mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME
 CHARGE_OK, CHARGE_LOW, CHARGE_CRITICAL = 1, 2, 3
 UINT16_MAX = 65535
+INT32_MAX = 2**31 - 1
 
 Builder = Callable[[Autopilot], mavlink.MAVLink_message]
 
@@ -88,10 +89,11 @@ def sys_status(ap: Autopilot) -> mavlink.MAVLink_message:
 def battery_status(ap: Autopilot) -> mavlink.MAVLink_message:
     b, spec = ap.battery, ap.battery_spec
     cells = [int(b.cell_voltage_v * 1000)] * spec.cells + [UINT16_MAX] * (10 - spec.cells)
-    left_s = -1
-    if b.current_a > 0.5:
-        left_s = int(b.remaining_frac * spec.capacity_mah / 1000 / b.current_a * 3600
-                     / max(ap.params["SIM_BAT_DRAIN"], 1e-6))
+    left_s = -1  # unknown: idle, or SIM_BAT_DRAIN 0 (a battery that never empties)
+    drain_multiplier = ap.params["SIM_BAT_DRAIN"]
+    if b.current_a > 0.5 and drain_multiplier > 0:
+        left_s = min(int(b.remaining_frac * spec.capacity_mah / 1000 / b.current_a * 3600
+                         / drain_multiplier), INT32_MAX)
     return mavlink.MAVLink_battery_status_message(
         id=0, battery_function=mavlink.MAV_BATTERY_FUNCTION_ALL, type=mavlink.MAV_BATTERY_TYPE_LIPO,
         temperature=32767, voltages=cells, current_battery=int(b.current_a * 100),

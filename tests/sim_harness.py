@@ -4,8 +4,9 @@
         url = sim.url(0)            # "udpin://0.0.0.0:<P>" for MAVSDK
         url = sim.mavutil_url(0)    # "udpin:0.0.0.0:<P>" for pymavlink / mavproxy
 
-Vehicle i sends to UDP P+i and listens on P+40+i; `start_sim` returns once every vehicle's
-first HEARTBEAT has arrived, and prints the simulator's log when the test body fails.
+Vehicle i sends to UDP P+i and listens on P+40+i (P+n+i beyond 40 vehicles); `start_sim`
+returns once every vehicle's first HEARTBEAT has arrived, and prints the simulator's log when
+the test body fails.
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ from pathlib import Path
 from pymavlink.dialects.v20 import common as mavlink
 
 REPO = Path(__file__).resolve().parents[1]
-VEHICLE_PORT_OFFSET = 40
+PX4_VEHICLE_PORT_OFFSET = 40
+
+
+def vehicle_port(base: int, i: int, n: int) -> int:
+    """Vehicle i of n listens on base+40+i (PX4 SITL), or base+n+i beyond 40 vehicles."""
+    return base + max(PX4_VEHICLE_PORT_OFFSET, n) + i
 START_TIMEOUT_S = 30.0
 
 
@@ -45,7 +51,7 @@ class SimHandle:
 
     def vehicle_port(self, i: int) -> int:
         """The UDP port vehicle i itself listens on."""
-        return self.base_port + VEHICLE_PORT_OFFSET + i
+        return vehicle_port(self.base_port, i, self.count)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -67,7 +73,7 @@ def _ports_free(base: int, n: int) -> bool:
     socks: list[socket.socket] = []
     try:
         for port, host in [(base + i, "0.0.0.0") for i in range(n)] + [
-                (base + VEHICLE_PORT_OFFSET + i, "127.0.0.1") for i in range(n)]:
+                (vehicle_port(base, i, n), "127.0.0.1") for i in range(n)]:
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             socks.append(s)
             s.bind((host, port))
@@ -83,7 +89,7 @@ def free_base_port(n: int) -> int:
     """A base P with P..P+n-1 and P+40..P+40+n-1 free (random, so parallel runs rarely meet)."""
     rng = random.Random()
     for _ in range(200):
-        base = rng.randrange(20000, 60000 - VEHICLE_PORT_OFFSET - n)
+        base = rng.randrange(20000, 65000 - vehicle_port(0, n, n))
         if _ports_free(base, n):
             return base
     raise RuntimeError("no free UDP port range for the simulator")

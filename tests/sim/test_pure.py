@@ -219,3 +219,41 @@ def test_rover_cannot_take_off() -> None:
     _run(ap, 6.0)
     assert ap.arm() == Result.ACCEPTED
     assert ap.takeoff(50.0) == Result.DENIED
+
+
+def test_executor_delay_land_and_rtl_items() -> None:
+    items = [_item(0, 93, p1=3.0), _item(1, 21, 30, 0, alt=0.0)]
+    ex = MissionExecutor(items, HOME, default_accept_m=2.0, takeoff_alt_m=2.5)
+    here = Enu(east_m=0, north_m=0, up_m=10)
+    assert ex.step(0.0, position=here, landed=False).guide.kind == "hold"
+    step = ex.step(3.1, position=here, landed=False)  # delay over: fly over the landing spot
+    assert step.reached == (0,) and step.guide.kind == "goto"
+    over = Enu(east_m=30, north_m=0, up_m=10)
+    assert ex.step(4.0, position=over, landed=False).guide.kind == "land"
+    done = ex.step(9.0, position=Enu(east_m=30, north_m=0, up_m=0), landed=True)
+    assert done.reached == (1,) and ex.finished
+
+    rtl = MissionExecutor([_item(0, 20)], HOME, default_accept_m=2.0, takeoff_alt_m=2.5)
+    step = rtl.step(0.0, position=here, landed=False)
+    assert step.guide.kind == "rtl" and step.reached == (0,) and rtl.finished
+
+
+def test_rover_executor_ignores_altitude_and_takeoff() -> None:
+    items = [_item(0, 22, alt=20.0), _item(1, 16, 10, 0, alt=50.0)]
+    ex = MissionExecutor(items, HOME, default_accept_m=2.0, takeoff_alt_m=2.5, ground_only=True)
+    ground = Enu(east_m=9.0, north_m=0.0, up_m=0.0)
+    assert ex.step(0.0, position=ground, landed=True).reached == (0, 1)
+
+
+def test_autopilot_flies_a_mission_that_ends_landed_and_disarmed() -> None:
+    ap = Autopilot(VehicleConfig(kind="multirotor", start=HOME, wind=Wind.from_speed(4.0, 90.0)))
+    ap.store_items(0, [_item(0, 22, alt=15.0), _item(1, 16, 80, 40, alt=20.0, p2=2.0),
+                       _item(2, 2000, p2=0.0), _item(3, 21, 0, 0, alt=0.0)])
+    _run(ap, 6.0)
+    assert ap.arm() == Result.ACCEPTED and ap.start_mission() == Result.ACCEPTED
+    _run(ap, 400.0, until=lambda: not ap.armed)
+    assert not ap.armed and ap.body.on_ground
+    assert math.hypot(ap.body.east_m, ap.body.north_m) < 2.0  # landed on the item's spot
+    events = [type(e).__name__ for e in ap.outbox]
+    assert events.count("ItemReached") == 4 and "PhotoTaken" in events
+    assert ap.battery.remaining_frac < 1.0

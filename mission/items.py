@@ -285,3 +285,43 @@ def item_position(item: MissionItem) -> tuple[float, float] | None:
         case Waypoint() | Takeoff() | Land() | Loiter():
             return (item.lat_deg, item.lon_deg)
     return None
+
+
+ITEM_TYPES: dict[str, type] = {
+    cls.__dataclass_fields__["kind"].default: cls  # type: ignore[attr-defined]
+    for cls in (Waypoint, Takeoff, Land, ReturnToLaunch, Loiter, RegionOfInterest, RoiNone,
+                Gimbal, TriggerDistance, TakePhoto, ChangeSpeed, Delay, RawItem)
+}
+
+
+class ItemError(ValueError):
+    """An item description that is not one of the known kinds or lacks a field."""
+
+
+def item_to_dict(item: MissionItem) -> dict[str, object]:
+    """A JSON-ready dict tagged with `kind` (a raw item's MAVLink form nested under `mav`)."""
+    if isinstance(item, RawItem):
+        m = item.mav
+        return {"kind": "raw", "mav": {"command": m.command, "frame": m.frame,
+                                       "params": list(m.params), "autocontinue": m.autocontinue}}
+    return {name: getattr(item, name) for name in item.__dataclass_fields__}  # type: ignore[union-attr]
+
+
+def item_from_dict(d: dict[str, object], field: str = "item") -> MissionItem:
+    kind = d.get("kind")
+    cls = ITEM_TYPES.get(str(kind))
+    if cls is None:
+        raise ItemError(f"{field}.kind: {kind!r} is not one of {', '.join(sorted(ITEM_TYPES))}")
+    try:
+        if cls is RawItem:
+            m = d["mav"]
+            assert isinstance(m, dict)
+            params = tuple(None if v is None else float(v) for v in m["params"])
+            if len(params) != 7:
+                raise ItemError(f"{field}.mav.params: needs 7 values, got {len(params)}")
+            return RawItem(mav=MavCommand(command=int(m["command"]), frame=int(m["frame"]),
+                                          params=params,  # type: ignore[arg-type]
+                                          autocontinue=bool(m.get("autocontinue", True))))
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+    except (KeyError, TypeError, AssertionError) as exc:
+        raise ItemError(f"{field}: not a valid {kind} item ({exc})") from None

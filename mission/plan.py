@@ -8,9 +8,9 @@ QGroundControl file can carry it as the complex item QGroundControl itself would
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from mission.items import AltDatum, MissionItem, item_position
+from mission.items import AltDatum, MissionItem, item_from_dict, item_position, item_to_dict
 
 PLAN_SCHEMA_VERSION = 1
 
@@ -91,6 +91,41 @@ class Plan:
         return [p for p in (item_position(i) for i in self.items) if p is not None]
 
 
-def plan_to_doc(plan: Plan) -> dict[str, object]:
+class PlanDocError(ValueError):
+    """A plan document that does not follow the schema; the message names the field."""
+
+
+def plan_to_doc(plan: Plan) -> dict[str, Any]:
     """A JSON-ready dict with the schema version, items tagged by `kind`."""
-    return {"version": PLAN_SCHEMA_VERSION, **asdict(plan)}
+    doc = asdict(plan)
+    doc["items"] = [item_to_dict(i) for i in plan.items]
+    return {"version": PLAN_SCHEMA_VERSION, **doc}
+
+
+def _section_from(d: dict[str, Any]) -> Section:
+    cam = d.get("camera")
+    return Section(**{**d, "polygon": tuple(tuple(p) for p in d["polygon"]),
+                      "camera": CameraSettings(**cam) if cam else None})
+
+
+def plan_from_doc(doc: dict[str, Any]) -> Plan:
+    """The inverse of `plan_to_doc`; raises `PlanDocError` naming the first bad field."""
+    if doc.get("version") != PLAN_SCHEMA_VERSION:
+        raise PlanDocError(f"version: {doc.get('version')!r} is not the supported "
+                           f"{PLAN_SCHEMA_VERSION}")
+    try:
+        items = tuple(item_from_dict(d, f"items[{k}]") for k, d in enumerate(doc["items"]))
+        home = Home(**doc["home"]) if doc.get("home") else None
+        return Plan(
+            items=items, home=home,
+            fence_polygons=tuple(FencePolygon(inclusion=f["inclusion"], vertices=tuple(
+                tuple(v) for v in f["vertices"])) for f in doc.get("fence_polygons", [])),
+            fence_circles=tuple(FenceCircle(**c) for c in doc.get("fence_circles", [])),
+            rally=tuple(RallyPoint(**r) for r in doc.get("rally", [])),
+            sections=tuple(_section_from(x) for x in doc.get("sections", [])),
+            cruise_speed_mps=float(doc.get("cruise_speed_mps", 15.0)),
+            hover_speed_mps=float(doc.get("hover_speed_mps", 5.0)),
+            notes=tuple(doc.get("notes", ())),
+        )
+    except (KeyError, TypeError) as exc:
+        raise PlanDocError(f"plan: malformed document ({exc})") from None

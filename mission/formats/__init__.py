@@ -1,0 +1,1 @@
+"""Plan formats: each module turns text or bytes into a `Plan` and back, with no file I/O."""

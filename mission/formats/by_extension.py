@@ -1,0 +1,56 @@
+"""Pick a plan format by file extension, for the CLI and the web layer's uploads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import PurePath
+
+from mission.formats.geojson import read_plan_geojson, write_plan_geojson
+from mission.formats.kml import read_kml, read_kmz, write_kml, write_kmz
+from mission.formats.qgc import read_qgc_plan, write_qgc_plan
+from mission.formats.wpl import read_wpl, write_wpl
+from mission.plan import Plan, plan_from_doc, plan_to_doc
+
+
+class FormatError(ValueError):
+    """An extension no format owns; the message names it."""
+
+
+def _text(fn: Callable[[str], Plan]) -> Callable[[bytes], Plan]:
+    return lambda data: fn(data.decode("utf-8-sig"))
+
+
+READERS: dict[str, Callable[[bytes], Plan]] = {
+    ".plan": _text(read_qgc_plan),
+    ".waypoints": _text(read_wpl),
+    ".txt": _text(read_wpl),
+    ".geojson": _text(read_plan_geojson),
+    ".kml": _text(read_kml),
+    ".kmz": read_kmz,
+    ".json": _text(lambda t: plan_from_doc(json.loads(t))),
+}
+WRITERS: dict[str, Callable[[Plan], bytes]] = {
+    ".plan": lambda p: write_qgc_plan(p).encode(),
+    ".waypoints": lambda p: write_wpl(p).encode(),
+    ".geojson": lambda p: write_plan_geojson(p).encode(),
+    ".kml": lambda p: write_kml(p).encode(),
+    ".kmz": write_kmz,
+    ".json": lambda p: json.dumps(plan_to_doc(p), indent=1).encode(),
+}
+
+
+def _ext(name: str, table: dict[str, object]) -> str:
+    ext = PurePath(name).suffix.lower()
+    if ext not in table:
+        raise FormatError(f"{name}: unknown extension {ext!r}; use one of "
+                          f"{', '.join(sorted(table))}")
+    return ext
+
+
+def read_plan(name: str, data: bytes) -> Plan:
+    return READERS[_ext(name, READERS)](data)  # type: ignore[arg-type]
+
+
+def write_plan(name: str, plan: Plan) -> bytes:
+    return WRITERS[_ext(name, WRITERS)](plan)  # type: ignore[arg-type]

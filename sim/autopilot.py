@@ -22,6 +22,16 @@ from sim.battery import (
 )
 from sim.commands import run_mission_item
 from sim.dynamics import Body, Setpoint, Wind, step_multicopter, step_rover
+from sim.events import (
+    SEVERITY_CRITICAL,
+    SEVERITY_INFO,
+    SEVERITY_WARNING,
+    Event,
+    HeartbeatNow,
+    ItemReached,
+    MissionCurrentChanged,
+    StatusText,
+)
 from sim.failsafe import Failsafe, FailsafeInputs, FailsafeSettings, Latches, decide
 from sim.fence import Fence, breach_reason, fence_from_items
 from sim.geo import Enu, LatLonAlt, Origin, enu_to_geodetic, geodetic_to_enu
@@ -34,20 +44,17 @@ from sim.mission_items import (
     MissionItem,
 )
 from sim.params import ParamTable
+from sim.payload import Payload
 from sim.px4_modes import FlightMode
+from sim.rtl import RtlState, rtl_target
 
 VehicleKind = Literal["multirotor", "rover"]
 
 GPS_FIX_AFTER_S = 5.0  #: sim seconds from start-up to a 3D fix
 ROVER_ACCEL_MPS2 = 1.5
-RTL_ARRIVED_M = 1.0
+ROVER_HOME_M = 1.0  #: a returning rover stops (and disarms) this close to home
 TAKEOFF_DONE_M = 0.3  #: below the target altitude, as PX4 switches to Hold
 FORCE_DISARM_MAGIC = 21196
-
-SEVERITY_CRITICAL = 2
-SEVERITY_WARNING = 4
-SEVERITY_NOTICE = 5
-SEVERITY_INFO = 6
 
 MISSION_STATE_NO_MISSION = 1
 MISSION_STATE_NOT_STARTED = 2
@@ -59,37 +66,6 @@ LANDED_ON_GROUND = 1
 LANDED_IN_AIR = 2
 LANDED_TAKEOFF = 3
 LANDED_LANDING = 4
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class StatusText:
-    severity: int
-    text: str
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ItemReached:
-    seq: int
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class MissionCurrentChanged:
-    seq: int
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class HeartbeatNow:
-    """Armed state or mode changed: ground stations read both only from the heartbeat."""
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PhotoTaken:
-    index: int
-    position: LatLonAlt
-    alt_rel_m: float
-
-
-Event = StatusText | ItemReached | MissionCurrentChanged | HeartbeatNow | PhotoTaken
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -115,28 +91,22 @@ class Autopilot:
         self.armed = False
         self.mode = FlightMode.HOLD
         self.home = Enu(east_m=0.0, north_m=0.0, up_m=0.0)
-        self.outbox: list[Event] = []
+        self.outbox: list[Event] = []  #: drained (in place) by the MAVLink shell
         self.missions: dict[int, list[MissionItem]] = {
             MISSION_TYPE_MISSION: [], MISSION_TYPE_FENCE: [], MISSION_TYPE_RALLY: []}
         self.mission_seq = 0
         self.fence = Fence()
-        self.gimbal_pitch_deg = 0.0
-        self.gimbal_yaw_deg = 0.0  #: relative to the vehicle's heading
-        self.roi: LatLonAlt | None = None
-        self.loudspeaker_on = False
-        self.photo_count = 0
+        self.payload = Payload(self.params, self.outbox.append)
         self._executor: MissionExecutor | None = None
         self._hold = Enu(east_m=0.0, north_m=0.0, up_m=0.0)
         self._takeoff_target = self._hold
         self._land_spot = self._hold
-        self._rtl_phase: Literal["climb", "return", "land"] = "climb"
-        self._rtl_up = 0.0
+        self._rtl_state = RtlState()
         self._speed_mps: float | None = None  #: DO_CHANGE_SPEED / reposition override
         self._has_flown = False
         self._on_ground_since_s: float | None = None
         self._gcs_last: tuple[float, float] | None = None  #: (sim s, wall s)
         self._latches = Latches()
-        self._photo_interval: tuple[float, float, int] | None = None  #: next_s, every_s, left
 
     # ----- what telemetry reports -------------------------------------------------------
 
@@ -172,7 +142,7 @@ class Autopilot:
         if self.mode is FlightMode.TAKEOFF:
             return LANDED_TAKEOFF
         if self.mode is FlightMode.LAND or (
-                self.mode is FlightMode.RTL and self._rtl_phase == "land"):
+                self.mode is FlightMode.RTL and self._rtl_state.phase == "land"):
             return LANDED_LANDING
         return LANDED_IN_AIR
 
@@ -258,7 +228,7 @@ class Autopilot:
             return self._refuse(Result.TEMPORARILY_REJECTED, "Return denied: disarmed")
         if not self.is_rover and not self.airborne:
             return self._refuse(Result.TEMPORARILY_REJECTED, "Return denied: not in air")
-        self._rtl_phase = "climb"
+        self._rtl_state = RtlState()
         self._set_mode(FlightMode.RTL)
         self._say(SEVERITY_INFO, "Returning to launch")
         return Result.ACCEPTED
@@ -328,53 +298,13 @@ class Autopilot:
             self._speed_mps = speed_mps
         return Result.ACCEPTED
 
-    def set_roi(self, target: LatLonAlt | None) -> Result:
-        self.roi = target
-        return Result.ACCEPTED
-
-    def point_gimbal(self, *, pitch_deg: float | None, yaw_deg: float | None) -> Result:
-        self.roi = None
-        if pitch_deg is not None:
-            self.gimbal_pitch_deg = max(-90.0, min(30.0, pitch_deg))
-        if yaw_deg is not None:
-            self.gimbal_yaw_deg = (yaw_deg + 180.0) % 360.0 - 180.0
-        return Result.ACCEPTED
-
     def gimbal_angles_deg(self) -> tuple[float, float]:
-        """(pitch, yaw relative to the nose); with an ROI set, towards it."""
-        if self.roi is None:
-            return self.gimbal_pitch_deg, self.gimbal_yaw_deg
-        p = geodetic_to_enu(self.roi.lat_deg, self.roi.lon_deg, self.roi.alt_amsl_m, self.origin)
-        b = self.body
-        de, dn, du = p.east_m - b.east_m, p.north_m - b.north_m, p.up_m - b.up_m
-        pitch = math.degrees(math.atan2(du, math.hypot(de, dn)))
-        yaw = (math.degrees(math.atan2(de, dn)) - self.body.heading_deg + 180.0) % 360.0 - 180.0
-        return pitch, yaw
+        """(pitch, yaw relative to the nose) the gimbal points at now."""
+        return self.payload.gimbal_angles_deg(self.position, self.body.heading_deg, self.origin)
 
     def take_photos(self, *, interval_s: float, count: int) -> Result:
-        """One photo now; more every `interval_s` until `count` (0: until stopped)."""
-        self._take_photo()
-        if interval_s > 0 and count != 1:
-            self._photo_interval = (self.t_s + interval_s, interval_s, count - 1 if count else -1)
-        return Result.ACCEPTED
-
-    def stop_photos(self) -> Result:
-        self._photo_interval = None
-        return Result.ACCEPTED
-
-    def release_payload(self) -> Result:
-        left = int(self.params["SIM_PAYLOAD_CNT"])
-        if left <= 0:
-            return self._refuse(Result.DENIED, "Payload release denied: no payload left")
-        self.params.set("SIM_PAYLOAD_CNT", left - 1)
-        self._say(SEVERITY_INFO, f"Payload released, {left - 1} left")
-        return Result.ACCEPTED
-
-    def set_loudspeaker(self, on: bool) -> Result:
-        if self.loudspeaker_on != on:
-            self.loudspeaker_on = on
-            self._say(SEVERITY_INFO, f"Loudspeaker {'on' if on else 'off'}")
-        return Result.ACCEPTED
+        return self.payload.take_photos(self.t_s, self.geodetic, self.body.up_m,
+                                        interval_s=interval_s, count=count)
 
     # ----- mission storage ----------------------------------------------------------------
 
@@ -426,10 +356,7 @@ class Autopilot:
         if self.armed:
             self._landing_check()
             self._failsafes(wall_s)
-        if self._photo_interval is not None and self.t_s >= self._photo_interval[0]:
-            next_s, every_s, left = self._photo_interval
-            self._take_photo()
-            self._photo_interval = (next_s + every_s, every_s, left - 1) if left != 1 else None
+        self.payload.step(self.t_s, self.geodetic, self.body.up_m)
 
     def _guidance(self) -> Setpoint | None:
         speed = self.cruise_speed_mps
@@ -462,28 +389,19 @@ class Autopilot:
                         speed_mps=speed_mps, climb_mps=p["MPC_Z_VEL_MAX_UP"], sink_mps=sink)
 
     def _rtl(self, speed_mps: float) -> Setpoint:
-        b, home = self.body, self.home
-        far = math.hypot(home.east_m - b.east_m, home.north_m - b.north_m)
         if self.is_rover:
-            if far <= RTL_ARRIVED_M:
+            home = Enu(east_m=self.home.east_m, north_m=self.home.north_m, up_m=0.0)
+            if math.hypot(home.east_m - self.body.east_m,
+                          home.north_m - self.body.north_m) <= ROVER_HOME_M:
                 self._disarm("Returned home")
                 return self._to(self.position, 0.0)
             return self._to(home, speed_mps)
-        return_up = max(self.params["RTL_RETURN_ALT"], 0.0)
-        if self._rtl_phase == "climb":
-            if b.up_m >= return_up - 1.0 or far <= RTL_ARRIVED_M * 5:
-                self._rtl_phase = "return"
-                self._rtl_up = max(b.up_m, return_up) if far > RTL_ARRIVED_M * 5 else b.up_m
-            else:
-                return self._to(Enu(east_m=b.east_m, north_m=b.north_m, up_m=return_up), speed_mps)
-        if self._rtl_phase == "return":
-            if far <= RTL_ARRIVED_M:
-                self._rtl_phase = "land"
-                self._say(SEVERITY_INFO, "Home reached, landing")
-            else:
-                return self._to(Enu(east_m=home.east_m, north_m=home.north_m, up_m=self._rtl_up),
-                                speed_mps)
-        return self._to(Enu(east_m=home.east_m, north_m=home.north_m, up_m=-1.0), speed_mps)
+        before = self._rtl_state.phase
+        self._rtl_state, target = rtl_target(self._rtl_state, self.position, self.home,
+                                             max(self.params["RTL_RETURN_ALT"], 0.0))
+        if self._rtl_state.phase == "land" and before != "land":
+            self._say(SEVERITY_INFO, "Home reached, landing")
+        return self._to(target, speed_mps)
 
     def _mission(self, speed_mps: float) -> Setpoint | None:
         ex = self._executor
@@ -507,7 +425,7 @@ class Autopilot:
     def _mission_finished(self, guide: Guide, speed_mps: float) -> Setpoint | None:
         if guide.kind == "rtl":
             self._say(SEVERITY_INFO, "Mission finished, returning")
-            self._rtl_phase = "climb"
+            self._rtl_state = RtlState()
             self._set_mode(FlightMode.RTL)
             return self._rtl(speed_mps)
         if guide.kind == "land":
@@ -609,7 +527,7 @@ class Autopilot:
         if f.action == "hold":
             self.hold()
         elif f.action == "rtl" and self.mode not in (FlightMode.RTL, FlightMode.LAND):
-            self._rtl_phase = "climb"
+            self._rtl_state = RtlState()
             self._set_mode(FlightMode.RTL)
         elif f.action == "land":
             if self.is_rover:
@@ -620,16 +538,11 @@ class Autopilot:
 
     # ----- helpers ------------------------------------------------------------------------------
 
-    def _take_photo(self) -> None:
-        self.outbox.append(PhotoTaken(index=self.photo_count, position=self.geodetic,
-                                      alt_rel_m=self.body.up_m))
-        self.photo_count += 1
-
     def _disarm(self, why: str) -> None:
         self._set_armed(False)
         self._has_flown = False
         self._on_ground_since_s = None
-        self._photo_interval = None
+        self.payload.stop_photos()
         if self.mode is not FlightMode.MISSION or (self._executor and self._executor.finished):
             self._set_mode(FlightMode.HOLD)
         self._hold = self.position

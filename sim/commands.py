@@ -140,16 +140,16 @@ def run_payload_command(ap: Autopilot, a: CommandArgs) -> Result:
     if c in (CMD_DO_SET_ROI_LOCATION, CMD_DO_SET_ROI):
         lat, lon = a.param(5), a.param(6)
         if lat is None or lon is None:
-            return ap.set_roi(None)
+            return ap.payload.set_roi(None)
         alt = _alt_amsl_m(ap, a)
-        return ap.set_roi(LatLonAlt(lat_deg=lat, lon_deg=lon,
+        return ap.payload.set_roi(LatLonAlt(lat_deg=lat, lon_deg=lon,
                                     alt_amsl_m=alt if alt is not None else ap.origin.alt_amsl_m))
     if c == CMD_DO_SET_ROI_NONE:
-        return ap.set_roi(None)
+        return ap.payload.set_roi(None)
     if c == CMD_DO_MOUNT_CONTROL:
-        return ap.point_gimbal(pitch_deg=a.param(1), yaw_deg=a.param(3))
+        return ap.payload.point_gimbal(pitch_deg=a.param(1), yaw_deg=a.param(3))
     if c == CMD_DO_GIMBAL_MANAGER_PITCHYAW:
-        return ap.point_gimbal(pitch_deg=a.param(1), yaw_deg=a.param(2))
+        return ap.payload.point_gimbal(pitch_deg=a.param(1), yaw_deg=a.param(2))
     if c == CMD_DO_GIMBAL_MANAGER_CONFIGURE:
         return Result.ACCEPTED
     if c == CMD_IMAGE_START_CAPTURE:
@@ -157,18 +157,18 @@ def run_payload_command(ap: Autopilot, a: CommandArgs) -> Result:
         return ap.take_photos(interval_s=a.param(2) or 0.0,
                               count=int(count) if count is not None else 1)
     if c == CMD_IMAGE_STOP_CAPTURE:
-        return ap.stop_photos()
+        return ap.payload.stop_photos()
     if c == CMD_DO_DIGICAM_CONTROL:
         return ap.take_photos(interval_s=0.0, count=1) if a.param(5) == 1.0 else Result.ACCEPTED
     if c == CMD_DO_GRIPPER:
         if a.param(2) == GRIPPER_ACTION_RELEASE:
-            return ap.release_payload()
+            return ap.payload.release()
         return Result.ACCEPTED
     if c == CMD_USER_1_LOUDSPEAKER:
         state = a.param(1)
         if state not in (0.0, 1.0):
             return Result.DENIED
-        return ap.set_loudspeaker(state == 1.0)
+        return ap.payload.set_loudspeaker(state == 1.0)
     return Result.UNSUPPORTED
 
 

@@ -15,15 +15,9 @@ import time
 
 from pymavlink.dialects.v20 import common as mavlink
 
-from sim.autopilot import (
-    Autopilot,
-    HeartbeatNow,
-    ItemReached,
-    MissionCurrentChanged,
-    PhotoTaken,
-    StatusText,
-)
+from sim.autopilot import Autopilot
 from sim.commands import CommandArgs, args_from_int, args_from_long, run_command
+from sim.events import HeartbeatNow, ItemReached, MissionCurrentChanged, PhotoTaken, StatusText
 from sim.mav_result import Result
 from sim.mission_protocol import MissionProtocol
 from sim.streams import StreamScheduler
@@ -186,7 +180,8 @@ class VehicleEndpoint:
 
     def flush_events(self) -> None:
         ap = self.ap
-        events, ap.outbox = ap.outbox, []
+        events = list(ap.outbox)
+        ap.outbox.clear()
         current_sent = False
         for ev in events:
             match ev:

@@ -137,7 +137,7 @@ async def test_takeoff_shows_in_telemetry_within_one_second_of_sim_time(
         assert climbing["armed"] is True
         await first_event(
             ws, lambda e: e["type"] == "telemetry" and e["vehicle_id"] == "uav0"
-            and e["alt_rel_m"] >= 24.0, timeout_s=30,
+            and e["alt_rel_m"] >= 24.0 and e["landed_state"] == "in_air", timeout_s=30,
         )
     uav0 = (await http.get("/api/vehicles/uav0")).json()
     assert 23.0 <= uav0["alt_rel_m"] <= 27.0 and uav0["landed_state"] == "in_air"

@@ -1,0 +1,317 @@
+"""A vehicle link over MAVSDK 4.x (asyncio), with MAVSDK's raw command channel for what its
+typed plugins lack (payload release, loudspeaker, photo).
+
+Each link owns one `Mavsdk` instance on the vehicle's own URL, so vehicles never share a port
+and a system id is never mistaken for another vehicle's (PX4 SITL instances all start at
+sysid 1 + i; real aircraft may collide). MAVSDK crashes at interpreter exit with 20 or more
+instances in a process (see the MAVSDK notes), so a server with more vehicles must group them;
+that is a scaling step the embedded default does not need.
+
+Telemetry subscriptions only copy fields into a mutable record and call back with a frozen
+`Telemetry`: MAVSDK drops callbacks when consumers are slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+import mavsdk
+from mavsdk.asyncio import ComponentType, Configuration, Mavsdk, System
+from mavsdk.asyncio.plugins.action import ActionAsync, ActionError
+from mavsdk.asyncio.plugins.mavlink_direct import (
+    MavlinkDirectAsync,
+    MavlinkDirectError,
+    MavlinkMessage,
+)
+from mavsdk.asyncio.plugins.mission_raw import MissionItem, MissionRawAsync, MissionRawError
+from mavsdk.asyncio.plugins.telemetry import TelemetryAsync
+
+from fleet.link import LinkCallback, MissionRawItem, TelemetryCallback
+from fleet.model import (
+    Arm,
+    Command,
+    CommandResult,
+    Disarm,
+    Goto,
+    Hold,
+    Land,
+    LandedState,
+    LinkState,
+    Loudspeaker,
+    PauseMission,
+    Position,
+    ReleasePayload,
+    ReturnToLaunch,
+    StartMission,
+    Takeoff,
+    TakePhoto,
+    Telemetry,
+    VehicleSpec,
+)
+
+log = logging.getLogger(__name__)
+
+#: The simulator's documented loudspeaker command (MAV_CMD_USER_1, param1 1 on / 0 off).
+MAV_CMD_USER_1_LOUDSPEAKER = 31010
+MAV_CMD_DO_GRIPPER = 211
+MAV_CMD_IMAGE_START_CAPTURE = 2000
+GRIPPER_RELEASE = 0
+MAV_RESULTS = {0: "accepted", 1: "temporarily rejected", 2: "denied", 3: "unsupported",
+               4: "failed", 5: "in progress", 6: "cancelled"}
+LINK_POLL_S = 0.25
+#: A STATUSTEXT this recent is taken as the vehicle's reason for refusing a command.
+REASON_WINDOW_S = 3.0
+_LANDED = {
+    "UNKNOWN": LandedState.UNKNOWN, "ON_GROUND": LandedState.ON_GROUND,
+    "IN_AIR": LandedState.IN_AIR, "TAKING_OFF": LandedState.TAKING_OFF,
+    "LANDING": LandedState.LANDING,
+}
+
+
+def _configure_mavsdk_process() -> None:
+    """Once per process: route libcmavsdk's own log lines to `logging` instead of stdout, and
+    give the asyncio wrapper enough executor threads (each MAVSDK call holds one while it
+    waits for an ACK, up to 2 s on a silent vehicle)."""
+    mavsdk.log_subscribe(lambda level, message, *_: log.debug("mavsdk: %s", message) or True)
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
+
+
+_configured_loops: set[int] = set()
+
+
+class MavsdkLink:
+    """One vehicle over MAVSDK. Build with the callbacks; `connect()` starts everything."""
+
+    def __init__(self, spec: VehicleSpec, on_telemetry: TelemetryCallback,
+                 on_link: LinkCallback) -> None:
+        self.spec = spec
+        self._on_telemetry = on_telemetry
+        self._on_link = on_link
+        self._mavsdk: Mavsdk | None = None
+        self._system: System | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._link = LinkState.CONNECTING
+        self._t = Telemetry(vehicle_id=spec.id, t_s=time.monotonic())
+        self._last_text: tuple[float, str] = (0.0, "")
+
+    async def connect(self) -> None:
+        loop_id = id(asyncio.get_running_loop())
+        if loop_id not in _configured_loops:
+            _configure_mavsdk_process()
+            _configured_loops.add(loop_id)
+        self._mavsdk = Mavsdk(Configuration.create_with_component_type(
+            ComponentType.GROUND_STATION))
+        await self._mavsdk.__aenter__()
+        await self._mavsdk.add_any_connection(self.spec.url)
+        self._tasks.append(asyncio.create_task(self._discover(), name=f"{self.spec.id}-link"))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self._mavsdk is not None:
+            await self._mavsdk.__aexit__(None, None, None)
+            self._mavsdk = None
+
+    # -- link supervision -------------------------------------------------------------------
+
+    async def _discover(self) -> None:
+        assert self._mavsdk is not None
+        while self._system is None:
+            self._system = await self._mavsdk.first_autopilot(timeout_s=1.0)
+        system = self._system
+        tel = TelemetryAsync(system)
+        for name, stream in self._streams(tel, MissionRawAsync(system)):
+            self._tasks.append(asyncio.create_task(self._consume(name, stream),
+                                                   name=f"{self.spec.id}-{name}"))
+        while True:
+            connected = await system.is_connected()
+            if connected and self._link is not LinkState.CONNECTED:
+                self._set_link(LinkState.CONNECTED, "heartbeat received")
+            elif not connected and self._link is LinkState.CONNECTED:
+                self._set_link(LinkState.LOST, "no heartbeat for 3 s")
+            await asyncio.sleep(LINK_POLL_S)
+
+    def _set_link(self, state: LinkState, reason: str) -> None:
+        self._link = state
+        self._on_link(state, reason)
+
+    # -- telemetry ----------------------------------------------------------------------------
+
+    def _streams(
+        self, tel: TelemetryAsync, mission: MissionRawAsync
+    ) -> list[tuple[str, tuple[AsyncIterator[Any], Callable[[Any], dict[str, Any]]]]]:
+        return [
+            ("position", (tel.subscribe_position(), lambda p: {
+                "lat_deg": p.latitude_deg, "lon_deg": p.longitude_deg,
+                "alt_amsl_m": p.absolute_altitude_m, "alt_rel_m": p.relative_altitude_m})),
+            ("heading", (tel.subscribe_heading(), lambda h: {"heading_deg": h.heading_deg})),
+            ("velocity", (tel.subscribe_velocity_ned(), lambda v: {
+                "ground_speed_mps": math.hypot(v.north_m_s, v.east_m_s),
+                "climb_mps": -v.down_m_s})),
+            ("battery", (tel.subscribe_battery(), lambda b: {
+                "battery_pct": _finite(b.remaining_percent)})),
+            ("armed", (tel.subscribe_armed(), lambda a: {"armed": bool(a)})),
+            ("flight_mode", (tel.subscribe_flight_mode(), lambda m: {
+                "flight_mode": m.name.lower()})),
+            ("landed", (tel.subscribe_landed_state(), lambda s: {
+                "landed_state": _LANDED.get(s.name, LandedState.UNKNOWN)})),
+            ("gps", (tel.subscribe_gps_info(), lambda g: {"gps_fix": g.fix_type.value >= 3})),
+            ("home", (tel.subscribe_home(), lambda h: {"home": Position(
+                lat_deg=h.latitude_deg, lon_deg=h.longitude_deg,
+                alt_amsl_m=h.absolute_altitude_m)})),
+            ("mission", (mission.subscribe_mission_progress(), lambda p: {
+                "mission_current": p.current, "mission_total": p.total})),
+            ("status_text", (tel.subscribe_status_text(), self._remember_text)),
+        ]
+
+    def _remember_text(self, status: Any) -> dict[str, Any]:
+        self._last_text = (time.monotonic(), str(status.text))
+        return {}
+
+    async def _consume(
+        self, name: str, stream: tuple[AsyncIterator[Any], Callable[[Any], dict[str, Any]]]
+    ) -> None:
+        source, to_fields = stream
+        try:
+            async for value in source:
+                fields = to_fields(value)
+                if fields:
+                    self._t = replace(self._t, t_s=time.monotonic(), **fields)
+                    self._on_telemetry(self._t)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # one broken stream must not take the link down
+            log.exception("%s: telemetry stream %s stopped", self.spec.id, name)
+
+    # -- commands -----------------------------------------------------------------------------
+
+    async def execute(self, command: Command) -> CommandResult:
+        if self._system is None or self._link is not LinkState.CONNECTED:
+            return CommandResult(ok=False, reason=f"link {self._link.value}")
+        action = ActionAsync(self._system)
+        started = time.monotonic()
+        try:
+            match command:
+                case Arm():
+                    await action.arm()
+                case Disarm():
+                    await action.disarm()
+                case Takeoff(alt_rel_m=alt):
+                    await action.set_takeoff_altitude(alt)
+                    await action.takeoff()
+                case Goto(lat_deg=lat, lon_deg=lon, alt_rel_m=alt):
+                    home = self._t.home
+                    if home is None:
+                        return CommandResult(ok=False, reason="home position not known yet")
+                    # MAVSDK takes AMSL; NaN yaw keeps the vehicle's own choice (PX4).
+                    await action.goto_location(lat, lon, home.alt_amsl_m + alt, math.nan)
+                case Hold():
+                    await action.hold()
+                case ReturnToLaunch():
+                    await action.return_to_launch()
+                case Land():
+                    await action.land()
+                case StartMission():
+                    await MissionRawAsync(self._system).start_mission()
+                case PauseMission():
+                    await MissionRawAsync(self._system).pause_mission()
+                case ReleasePayload():
+                    return await self._command_long(MAV_CMD_DO_GRIPPER, 1, GRIPPER_RELEASE)
+                case Loudspeaker(on=on):
+                    return await self._command_long(MAV_CMD_USER_1_LOUDSPEAKER, 1 if on else 0)
+                case TakePhoto():
+                    return await self._command_long(MAV_CMD_IMAGE_START_CAPTURE, 0, 0, 1)
+        except (ActionError, MissionRawError) as e:
+            return CommandResult(ok=False, reason=self._reason(str(e), started))
+        return CommandResult(ok=True)
+
+    async def _command_long(self, command: int, *params: float) -> CommandResult:
+        assert self._system is not None
+        sysid = await self._system.get_system_id()
+        fields = {"target_system": sysid, "target_component": 1, "command": command,
+                  "confirmation": 0}
+        fields.update({f"param{i + 1}": float(p) for i, p in enumerate(params)})
+        fields.update({f"param{i + 1}": 0.0 for i in range(len(params), 7)})
+        started = time.monotonic()
+        message = MavlinkMessage(message_name="COMMAND_LONG", system_id=0, component_id=0,
+                                 target_system_id=sysid, target_component_id=1,
+                                 fields_json=json.dumps(fields))
+        try:
+            ack = await MavlinkDirectAsync(self._system).send_command(message)
+        except MavlinkDirectError as e:
+            return CommandResult(ok=False, reason=self._reason(str(e), started))
+        result = int(json.loads(ack.fields_json).get("result", 4))
+        if result == 0:
+            return CommandResult(ok=True)
+        return CommandResult(ok=False, reason=self._reason(
+            f"{MAV_RESULTS.get(result, result)}", started))
+
+    def _reason(self, error: str, started: float) -> str:
+        """MAVSDK says "denied"; the vehicle's STATUSTEXT says why. Give both."""
+        at, text = self._last_text
+        return f"{error}: {text}" if text and at >= started - REASON_WINDOW_S else error
+
+    # -- missions -----------------------------------------------------------------------------
+
+    async def upload_mission(self, items: Sequence[MissionRawItem]) -> CommandResult:
+        """Upload items of one mission type (mission, fence or rally) in a single transfer."""
+        if self._system is None:
+            return CommandResult(ok=False, reason=f"link {self._link.value}")
+        types = {i.mission_type for i in items}
+        if len(types) > 1:
+            return CommandResult(ok=False, reason="items mix mission types; upload each apart")
+        plugin = MissionRawAsync(self._system)
+        raw = [_to_mavsdk(i) for i in items]
+        upload = {0: plugin.upload_mission, 1: plugin.upload_geofence,
+                  2: plugin.upload_rally_points}[types.pop() if types else 0]
+        try:
+            await upload(raw)
+        except MissionRawError as e:
+            return CommandResult(ok=False, reason=str(e))
+        return CommandResult(ok=True)
+
+    async def download_mission(self) -> list[MissionRawItem]:
+        if self._system is None:
+            return []
+        items = await MissionRawAsync(self._system).download_mission()
+        return [_from_mavsdk(i) for i in items]
+
+    async def clear_mission(self) -> CommandResult:
+        if self._system is None:
+            return CommandResult(ok=False, reason=f"link {self._link.value}")
+        try:
+            await MissionRawAsync(self._system).clear_mission()
+        except MissionRawError as e:
+            return CommandResult(ok=False, reason=str(e))
+        return CommandResult(ok=True)
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _to_mavsdk(i: MissionRawItem) -> MissionItem:
+    return MissionItem(seq=i.seq, frame=i.frame, command=i.command, current=i.current,
+                       autocontinue=i.autocontinue, param1=i.param1, param2=i.param2,
+                       param3=i.param3, param4=i.param4, x=i.x, y=i.y, z=i.z,
+                       mission_type=i.mission_type)
+
+
+def _from_mavsdk(i: MissionItem) -> MissionRawItem:
+    return MissionRawItem(seq=i.seq, frame=i.frame, command=i.command, current=i.current,
+                          autocontinue=i.autocontinue, param1=i.param1, param2=i.param2,
+                          param3=i.param3, param4=i.param4, x=i.x, y=i.y, z=i.z,
+                          mission_type=i.mission_type)

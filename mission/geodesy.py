@@ -143,3 +143,20 @@ def path_length_m(points: Sequence[tuple[float, float]]) -> float:
     return sum(
         distance_m(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:], strict=False)
     )
+
+
+def latlon_to_en(lat_deg: float, lon_deg: float, origin: Origin) -> tuple[float, float]:
+    """One surface point to (east_m, north_m) on the origin's plane."""
+    e, n = lonlat_arrays_to_en(np.array([lon_deg]), np.array([lat_deg]), origin)
+    return float(e[0]), float(n[0])
+
+
+def en_to_latlon_list(
+    points: Sequence[tuple[float, float]], origin: Origin
+) -> list[tuple[float, float]]:
+    """(east_m, north_m) points to (lat_deg, lon_deg) pairs."""
+    if not points:
+        return []
+    arr = np.asarray(points, dtype=float).reshape(-1, 2)
+    lon, lat = en_arrays_to_lonlat(arr[:, 0], arr[:, 1], origin)
+    return list(zip(lat.tolist(), lon.tolist(), strict=True))

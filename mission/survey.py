@@ -65,7 +65,7 @@ def _slab_segments(
     """Per line (bottom to top, rotated frame): merged x-intervals covering the line's strip."""
     minx, miny, maxx, maxy = region_r.bounds
     height = maxy - miny
-    n = max(1, math.ceil(height / spacing_m - 1e-9))
+    n = max(1, math.ceil(height / spacing_m - 1e-6))
     step = height / n
     ys = miny + step * (np.arange(n) + 0.5)
     slabs = [box(minx - 1, y - step / 2, maxx + 1, y + step / 2) for y in ys]
@@ -237,7 +237,7 @@ def _estimate_time_s(region: BaseGeometry, settings: SweepSettings, angle_deg: f
     rot = _rotation_deg(angle_deg)
     region_r = affinity.rotate(region, rot, origin=(0, 0))
     minx, miny, maxx, maxy = region_r.bounds
-    n = max(1, math.ceil((maxy - miny) / settings.line_spacing_m - 1e-9))
+    n = max(1, math.ceil((maxy - miny) / settings.line_spacing_m - 1e-6))
     step = (maxy - miny) / n
     ys = miny + step * (np.arange(n) + 0.5)
     lines = shapely.linestrings(

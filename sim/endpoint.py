@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 PEER_EXPIRY_S = 10.0  #: wall seconds: a ground station that went quiet is no longer sent to
 MAX_DATAGRAMS_PER_TICK = 256  #: a flood cannot starve the other vehicles
 STATUSTEXT_LEN = 50
+HEARTBEAT_MAX_WALL_GAP_S = 1.0
 CMD_SET_MESSAGE_INTERVAL = 511
 CMD_REQUEST_MESSAGE = 512
 CMD_REQUEST_AUTOPILOT_CAPABILITIES = 520
@@ -45,8 +46,9 @@ class VehicleEndpoint:
         self.gcs_address = gcs_address
         self.peers: dict[Address, float] = {}
         self.mav = mavlink.MAVLink(self, srcSystem=sysid, srcComponent=1)
-        self.streams = StreamScheduler({mid: every for mid, (every, _) in STREAMS.items()},
-                                       phase_frac=phase_frac)
+        self.streams = StreamScheduler(
+            {mid: every for mid, (every, _) in STREAMS.items()}, phase_frac=phase_frac,
+            max_wall_gap_s={mavlink.MAVLINK_MSG_ID_HEARTBEAT: HEARTBEAT_MAX_WALL_GAP_S})
         self.missions = MissionProtocol(autopilot, self.send)
         self._utc_at_start_s = time.time()
         self.rejected_datagrams = 0

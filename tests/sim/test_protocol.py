@@ -120,3 +120,12 @@ def test_a_second_ground_station_on_the_vehicle_port_is_answered(sim_factory) ->
         ack_deadline = time.monotonic() + 2
         while time.monotonic() < ack_deadline:  # telemetry keeps flowing to the new peer
             assert other.position(timeout_s=2) is not None
+
+
+def test_heartbeat_stays_at_least_1hz_wall_below_real_time(sim_factory) -> None:
+    sim = sim_factory(vehicles=1, speedup=0.2)  # 1 Hz sim would be one heartbeat per 5 s
+    with Client(sim.mavutil_url(0)) as gcs:
+        gcs.connect()
+        start = time.monotonic()
+        beats = [gcs.wait("HEARTBEAT", timeout_s=2.0) for _ in range(3)]
+        assert len(beats) == 3 and time.monotonic() - start < 4.0

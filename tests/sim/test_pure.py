@@ -257,3 +257,33 @@ def test_autopilot_flies_a_mission_that_ends_landed_and_disarmed() -> None:
     events = [type(e).__name__ for e in ap.outbox]
     assert events.count("ItemReached") == 4 and "PhotoTaken" in events
     assert ap.battery.remaining_frac < 1.0
+
+
+def test_streams_follow_sim_time_capped_in_wall_time_and_keep_the_heartbeat_alive() -> None:
+    from sim.streams import StreamScheduler
+
+    s = StreamScheduler({0: 1.0, 33: 0.1}, phase_frac=0.0, max_wall_hz=50.0,
+                        max_wall_gap_s={0: 1.0})
+    sent = {0: 0, 33: 0}
+    for k in range(1000):  # 10 wall s at 30x: 300 sim s
+        for mid in s.due(sim_s=k * 0.3, wall_s=k * 0.01):
+            sent[mid] += 1
+    assert sent[0] == pytest.approx(300, abs=2)  # 1 Hz of sim time
+    assert sent[33] == pytest.approx(500, abs=2)  # 10 Hz sim would be 300 Hz wall: capped at 50
+    slow = StreamScheduler({0: 1.0}, phase_frac=0.0, max_wall_gap_s={0: 1.0})
+    beats = sum(len(slow.due(sim_s=k * 0.01, wall_s=k * 0.1)) for k in range(100))  # 0.1x
+    assert beats == pytest.approx(10, abs=1)  # still 1 Hz of wall time
+
+
+def test_rtl_climbs_returns_and_lands_on_home() -> None:
+    from sim.rtl import RtlState, rtl_target
+
+    home = Enu(east_m=0.0, north_m=0.0, up_m=0.0)
+    state, target = rtl_target(RtlState(), Enu(east_m=100, north_m=0, up_m=20), home, 60.0)
+    assert state.phase == "climb" and (target.east_m, target.up_m) == (100, 60.0)
+    state, target = rtl_target(state, Enu(east_m=100, north_m=0, up_m=59.5), home, 60.0)
+    assert state.phase == "return" and (target.east_m, target.up_m) == (0.0, 60.0)
+    state, target = rtl_target(state, Enu(east_m=0.5, north_m=0, up_m=60), home, 60.0)
+    assert state.phase == "land" and target.up_m < 0
+    near, _ = rtl_target(RtlState(), Enu(east_m=3, north_m=0, up_m=10), home, 60.0)
+    assert near.phase == "return" and near.cruise_up_m == 10  # near home: no climb first

@@ -54,7 +54,6 @@ GPS_FIX_AFTER_S = 5.0  #: sim seconds from start-up to a 3D fix
 ROVER_ACCEL_MPS2 = 1.5
 ROVER_HOME_M = 1.0  #: a returning rover stops (and disarms) this close to home
 TAKEOFF_DONE_M = 0.3  #: below the target altitude, as PX4 switches to Hold
-FORCE_DISARM_MAGIC = 21196
 
 MISSION_STATE_NO_MISSION = 1
 MISSION_STATE_NOT_STARTED = 2
@@ -180,7 +179,7 @@ class Autopilot:
         self._hold = self.position
         self._latches = Latches()
         if self.mode in (FlightMode.RTL, FlightMode.LAND, FlightMode.TAKEOFF):
-            self.mode = FlightMode.HOLD
+            self._set_mode(FlightMode.HOLD)
         self._set_armed(True)
         self._say(SEVERITY_INFO, "Armed")
         return Result.ACCEPTED

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pymavlink.dialects.v20 import common as mavlink
 
 from sim.autopilot import Autopilot
-from sim.px4_modes import base_mode
+from sim.px4_modes import FlightMode, base_mode
 
 MAV_TYPE_QUADROTOR = mavlink.MAV_TYPE_QUADROTOR
 MAV_TYPE_GROUND_ROVER = mavlink.MAV_TYPE_GROUND_ROVER
@@ -156,7 +156,7 @@ def vfr_hud(ap: Autopilot) -> mavlink.MAVLink_message:
 def mission_current(ap: Autopilot) -> mavlink.MAVLink_message:
     return mavlink.MAVLink_mission_current_message(
         seq=ap.mission_seq, total=len(ap.missions[0]) or UINT16_MAX,
-        mission_state=ap.mission_state, mission_mode=1 if ap.mode.name == "MISSION" else 0)
+        mission_state=ap.mission_state, mission_mode=1 if ap.mode is FlightMode.MISSION else 0)
 
 
 def gimbal_device_attitude_status(ap: Autopilot) -> mavlink.MAVLink_message:

@@ -191,3 +191,18 @@ def split_sorties(plan: Plan, profile: VehicleProfile, home: Home | None = None)
         sorties.append([*cur, ReturnToLaunch()])
     return [Plan(items=tuple(s), home=h, cruise_speed_mps=profile.cruise_speed_mps)
             for s in sorties]
+
+
+#: Named profiles for the CLI and fleet files.
+VEHICLE_PROFILES: dict[str, VehicleProfile] = {
+    p.name: p
+    for p in (
+        VehicleProfile(),
+        VehicleProfile(name="quad-large-260wh", cruise_speed_mps=12.0, hover_power_w=650.0,
+                       cruise_power_w=600.0, climb_power_w=800.0, battery_wh=260.0,
+                       max_items=2000),
+        VehicleProfile(name="mini-40wh", cruise_speed_mps=8.0, hover_power_w=110.0,
+                       cruise_power_w=100.0, climb_power_w=150.0, battery_wh=40.0,
+                       max_items=500),
+    )
+}

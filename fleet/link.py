@@ -55,5 +55,8 @@ class VehicleLink(Protocol):
 
     async def clear_mission(self) -> CommandResult: ...
 
+    async def set_parameter(self, name: str, value: int | float) -> CommandResult:
+        """Set an autopilot parameter (an `int` value sets an integer parameter)."""
+
 
 LinkFactory = Callable[[VehicleSpec, TelemetryCallback, LinkCallback], VehicleLink]

@@ -33,6 +33,7 @@ from mavsdk.asyncio.plugins.mavlink_direct import (
     MavlinkMessage,
 )
 from mavsdk.asyncio.plugins.mission_raw import MissionItem, MissionRawAsync, MissionRawError
+from mavsdk.asyncio.plugins.param import ParamAsync, ParamError
 from mavsdk.asyncio.plugins.telemetry import TelemetryAsync
 
 from fleet.link import LinkCallback, MissionRawItem, TelemetryCallback
@@ -172,8 +173,9 @@ class MavsdkLink:
             ("home", (tel.subscribe_home(), lambda h: {"home": Position(
                 lat_deg=h.latitude_deg, lon_deg=h.longitude_deg,
                 alt_amsl_m=h.absolute_altitude_m)})),
+            # MAVSDK reports total 0 for a mission it did not upload itself: unknown, not 0.
             ("mission", (mission.subscribe_mission_progress(), lambda p: {
-                "mission_current": p.current, "mission_total": p.total})),
+                "mission_current": p.current, "mission_total": p.total or None})),
             ("status_text", (tel.subscribe_status_text(), self._remember_text)),
         ]
 
@@ -296,6 +298,19 @@ class MavsdkLink:
             await MissionRawAsync(self._system).clear_mission()
         except MissionRawError as e:
             return CommandResult(ok=False, reason=str(e))
+        return CommandResult(ok=True)
+
+    async def set_parameter(self, name: str, value: int | float) -> CommandResult:
+        if self._system is None:
+            return CommandResult(ok=False, reason=f"link {self._link.value}")
+        param = ParamAsync(self._system)
+        try:
+            if isinstance(value, int):
+                await param.set_param_int(name, value)
+            else:
+                await param.set_param_float(name, value)
+        except ParamError as e:
+            return CommandResult(ok=False, reason=f"{name}: {e}")
         return CommandResult(ok=True)
 
 

@@ -11,6 +11,10 @@ from typing import Any
 os.environ["MAVLINK20"] = "1"
 from pymavlink import mavutil  # noqa: E402
 
+# mavutil picks MAVLink 1 or 2 once, at its first import; another test module may have
+# imported it first without MAVLINK20, so choose the (default) dialect again, now as v2.
+if not mavutil.mavlink.WIRE_PROTOCOL_VERSION.startswith("2"):
+    mavutil.set_dialect("ardupilotmega")
 mavlink = mavutil.mavlink
 NAN = math.nan
 GCS_SYSID = 245

@@ -37,14 +37,16 @@ def test_link_loss_triggers_rtl_only_when_the_gcs_goes_quiet(sim_factory) -> Non
         gcs.set_param("COM_DL_LOSS_T", _int_param(5), mavlink.MAV_PARAM_TYPE_INT32)
         gcs.arm_and_takeoff(alt_m=10.0)
         home = gcs.wait("HOME_POSITION")
-        # A ground station beating at 1 Hz wall time (20 sim s) is not a lost link.
-        for _ in range(5):
+        # A ground station beating about once per wall second (20 sim s, 4x COM_DL_LOSS_T)
+        # is not a lost link: MAVSDK and QGC send their heartbeat at 1 Hz whatever the speed-up.
+        start = time.monotonic()
+        while time.monotonic() - start < 5.0:
             gcs.heartbeat_from_gcs()
-            hb = gcs.wait("HEARTBEAT", timeout_s=2)
-            assert hb.custom_mode == PX4_HOLD
-            end = time.monotonic() + 1.0
-            while time.monotonic() < end:
-                gcs.recv(0.1)
+            beat = time.monotonic()
+            while time.monotonic() - beat < 0.8:
+                msg = gcs.recv(0.1)
+                if msg is not None and msg.get_type() == "HEARTBEAT":
+                    assert msg.custom_mode == PX4_HOLD
         assert not any("Failsafe" in t for t in gcs.statustexts)
         # Now silence: after COM_DL_LOSS_T the vehicle returns home and lands.
         gcs.wait("STATUSTEXT", lambda m: "ground station lost" in m.text, timeout_s=15)

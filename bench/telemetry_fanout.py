@@ -105,7 +105,7 @@ class SyntheticTelemetrySource:
 
 
 async def _serve(vehicles: int, port: int, source: str, base_port: int) -> None:
-    import uvicorn  # noqa: I001
+    import uvicorn
 
     from fleet.events import EventLog
     from fleet.model import Dock, VehicleKind, VehicleSpec

@@ -6,7 +6,7 @@ is opened (and migrated) before anything publishes, the registry starts linking 
 once the socket listens, and both are closed again however the server stops.
 """
 
-from __future__ import annotations  # noqa: I001
+from __future__ import annotations
 
 import asyncio
 import logging

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from fleet.events import EventLog
+from fleet.registry import FleetRegistry
 from tests.web.server_harness import RunningServer, running_server
+from web.app import create_app
 from web.settings import Settings
-
-#: Modules that need the fleet registry (`fleet/registry.py`), collected once it is installed.
-collect_ignore = (
-    []
-    if importlib.util.find_spec("fleet.registry")
-    else ["test_api.py", "test_console.py", "test_static.py", "test_stream.py"]
-)
 
 
 @pytest.fixture
@@ -30,9 +24,6 @@ async def empty_fleet_server(
     events: EventLog, tmp_path: Path
 ) -> AsyncIterator[RunningServer]:
     """The server with a fleet of no vehicles: for tests that publish into the event log."""
-    from fleet.registry import FleetRegistry  # noqa: I001
-    from web.app import create_app
-
     registry = FleetRegistry([], events)
     await registry.start()
     settings = Settings(data_dir=tmp_path, ws_queue_events=50)

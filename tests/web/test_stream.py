@@ -3,7 +3,7 @@
 Events are published straight into the app's real `EventLog`, as the registry does.
 """
 
-from __future__ import annotations  # noqa: I001
+from __future__ import annotations
 
 import asyncio
 import statistics

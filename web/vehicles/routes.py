@@ -1,6 +1,6 @@
 """`/api/vehicles`: the fleet as the operator sees it, and commands to one vehicle."""
 
-from __future__ import annotations  # noqa: I001
+from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 

@@ -115,8 +115,12 @@ function onEvent(event) {
     vehicle.updated_at = event.t;
     layer.update(vehicle);
   } else if (event.type === 'vehicle') {
-    if (event.link) vehicle.link = event.link;
+    for (const field of ['link', 'armed', 'flight_mode']) {
+      if (field in event) vehicle[field] = event[field];
+    }
     renderList();
+  } else if (event.type === 'command_result' && event.vehicle_id === selectedId) {
+    showStatus(`${event.command}: ${event.ok ? 'accepted' : event.reason || 'refused'}`, !event.ok);
   }
   if (event.vehicle_id === selectedId) renderPanel();
 }

@@ -49,13 +49,13 @@ export class VehiclesLayer {
       marker.setLatLng(position);
       this.extendTrail(vehicle.id, position);
     }
-    const element = marker.getElement();
-    const body = element && element.querySelector('.body');
-    if (body) body.style.transform = `rotate(${vehicle.heading_deg || 0}deg)`;
-    if (element) {
-      element.dataset.lat = String(vehicle.lat);
-      element.dataset.lon = String(vehicle.lon);
-    }
+    const icon = marker.getElement() && marker.getElement().querySelector('.vehicle-icon');
+    if (!icon) return;
+    icon.querySelector('.body').style.transform = `rotate(${vehicle.heading_deg || 0}deg)`;
+    // Position and heading as data attributes: what a test (or a screen reader) can read.
+    icon.dataset.lat = String(vehicle.lat);
+    icon.dataset.lon = String(vehicle.lon);
+    icon.dataset.headingDeg = String(vehicle.heading_deg ?? '');
   }
 
   extendTrail(vehicleId, position) {

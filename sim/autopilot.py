@@ -42,6 +42,7 @@ from sim.mission_items import (
     MISSION_TYPE_MISSION,
     MISSION_TYPE_RALLY,
     MissionItem,
+    item_enu,
 )
 from sim.params import ParamTable
 from sim.payload import Payload
@@ -101,6 +102,7 @@ class Autopilot:
         self._takeoff_target = self._hold
         self._land_spot = self._hold
         self._rtl_state = RtlState()
+        self._rtl_destination = self.home
         self._speed_mps: float | None = None  #: DO_CHANGE_SPEED / reposition override
         self._has_flown = False
         self._on_ground_since_s: float | None = None
@@ -227,8 +229,7 @@ class Autopilot:
             return self._refuse(Result.TEMPORARILY_REJECTED, "Return denied: disarmed")
         if not self.is_rover and not self.airborne:
             return self._refuse(Result.TEMPORARILY_REJECTED, "Return denied: not in air")
-        self._rtl_state = RtlState()
-        self._set_mode(FlightMode.RTL)
+        self._start_rtl()
         self._say(SEVERITY_INFO, "Returning to launch")
         return Result.ACCEPTED
 
@@ -387,19 +388,32 @@ class Autopilot:
         return Setpoint(east_m=target.east_m, north_m=target.north_m, up_m=target.up_m,
                         speed_mps=speed_mps, climb_mps=p["MPC_Z_VEL_MAX_UP"], sink_mps=sink)
 
+    def _start_rtl(self) -> None:
+        """PX4's RTL_TYPE 0: return to the closest safe point, home or a rally point."""
+        here = self.position
+        points = [self.home] + [p for p in (item_enu(r, self.origin)
+                                            for r in self.missions[MISSION_TYPE_RALLY]) if p]
+        self._rtl_destination = min(points, key=lambda p: math.hypot(
+            p.east_m - here.east_m, p.north_m - here.north_m))
+        self._rtl_state = RtlState()
+        self._set_mode(FlightMode.RTL)
+
     def _rtl(self, speed_mps: float) -> Setpoint:
         if self.is_rover:
-            home = Enu(east_m=self.home.east_m, north_m=self.home.north_m, up_m=0.0)
+            home = Enu(east_m=self._rtl_destination.east_m,
+                       north_m=self._rtl_destination.north_m, up_m=0.0)
             if math.hypot(home.east_m - self.body.east_m,
                           home.north_m - self.body.north_m) <= ROVER_HOME_M:
-                self._disarm("Returned home")
+                self._disarm("Returned")
                 return self._to(self.position, 0.0)
             return self._to(home, speed_mps)
         before = self._rtl_state.phase
-        self._rtl_state, target = rtl_target(self._rtl_state, self.position, self.home,
+        self._rtl_state, target = rtl_target(self._rtl_state, self.position,
+                                             self._rtl_destination,
                                              max(self.params["RTL_RETURN_ALT"], 0.0))
         if self._rtl_state.phase == "land" and before != "land":
-            self._say(SEVERITY_INFO, "Home reached, landing")
+            self._say(SEVERITY_INFO, "Home reached, landing" if self._rtl_destination is self.home
+                      else "Rally point reached, landing")
         return self._to(target, speed_mps)
 
     def _mission(self, speed_mps: float) -> Setpoint | None:
@@ -424,8 +438,7 @@ class Autopilot:
     def _mission_finished(self, guide: Guide, speed_mps: float) -> Setpoint | None:
         if guide.kind == "rtl":
             self._say(SEVERITY_INFO, "Mission finished, returning")
-            self._rtl_state = RtlState()
-            self._set_mode(FlightMode.RTL)
+            self._start_rtl()
             return self._rtl(speed_mps)
         if guide.kind == "land":
             self._say(SEVERITY_INFO, "Mission finished, landed")
@@ -526,8 +539,7 @@ class Autopilot:
         if f.action == "hold":
             self.hold()
         elif f.action == "rtl" and self.mode not in (FlightMode.RTL, FlightMode.LAND):
-            self._rtl_state = RtlState()
-            self._set_mode(FlightMode.RTL)
+            self._start_rtl()
         elif f.action == "land":
             if self.is_rover:
                 self.hold()

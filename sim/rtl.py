@@ -1,7 +1,7 @@
 """Return to launch as PX4 flies it with a multicopter, as a pure step function.
 
-Climb to RTL_RETURN_ALT (unless already above it, or already near home), fly home at that
-height, then land on the home point.
+Climb to RTL_RETURN_ALT (unless already above it, or already near the destination), fly to
+the destination (home, or the closest rally point) at that height, then land on it.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ class RtlState:
     cruise_up_m: float = 0.0
 
 
-def rtl_target(state: RtlState, position: Enu, home: Enu,
+def rtl_target(state: RtlState, position: Enu, destination: Enu,
                return_alt_m: float) -> tuple[RtlState, Enu]:
     """The phase after this step and where to fly now."""
+    home = destination
     far_m = math.hypot(home.east_m - position.east_m, home.north_m - position.north_m)
     if state.phase == "climb":
         near = far_m <= NEAR_HOME_M

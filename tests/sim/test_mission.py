@@ -137,3 +137,31 @@ def test_fence_and_rally_round_trip(sim_factory) -> None:
         assert [(m.command, m.x, m.y, m.z) for m in got_rally] == [
             (m.command, m.x, m.y, m.z) for m in rally]
         assert gcs.download(0) == []  # the mission list is separate
+
+
+def test_rtl_lands_at_the_closest_rally_point(sim_factory) -> None:
+    sim = sim_factory(vehicles=1, speedup=25.0)
+    with Client(sim.mavutil_url(0)) as gcs:
+        gcs.connect()
+        lat, lon = _home(gcs)
+        rally_lat, rally_lon = offset_deg(lat, lon, 200.0, 0.0)
+        far_rally = offset_deg(lat, lon, -400.0, 0.0)
+        rally_type = mavlink.MAV_MISSION_TYPE_RALLY
+        rally = [item(0, mavlink.MAV_CMD_NAV_RALLY_POINT, rally_lat, rally_lon, 30.0,
+                      mission_type=rally_type),
+                 item(1, mavlink.MAV_CMD_NAV_RALLY_POINT, *far_rally, 30.0,
+                      mission_type=rally_type)]
+        assert gcs.upload(rally, rally_type) == 0
+        gcs.arm_and_takeoff(alt_m=10.0)
+        there = offset_deg(lat, lon, 170.0, 20.0)  # closer to the first rally point than home
+        assert gcs.command_int(mavlink.MAV_CMD_DO_REPOSITION,
+                               mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, (-1, 1, 0, float("nan")),
+                               int(there[0] * 1e7), int(there[1] * 1e7), 10.0) == 0
+        gcs.wait("GLOBAL_POSITION_INT", lambda m: distance_m(m.lat / 1e7, m.lon / 1e7,
+                                                            *there) < 2.0, timeout_s=60)
+        assert gcs.command(mavlink.MAV_CMD_NAV_RETURN_TO_LAUNCH) == 0
+        gcs.wait("STATUSTEXT", lambda m: "Rally point reached" in m.text, timeout_s=60)
+        gcs.wait("HEARTBEAT", lambda m: not m.base_mode & mavlink.MAV_MODE_FLAG_SAFETY_ARMED,
+                 timeout_s=60)
+        pos = gcs.position()
+        assert distance_m(pos.lat / 1e7, pos.lon / 1e7, rally_lat, rally_lon) < 3.0

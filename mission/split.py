@@ -1,9 +1,9 @@
-"""Divide an area between several vehicles: contiguous bands of equal flight time.
+"""Divide an area between several vehicles: bands of balanced flight time.
 
 Bands run parallel to the sweep lines, so each vehicle keeps long lines and few turns. Band
-edges are found by bisection on the area so every vehicle's share is equal; the bands are
-then given to the vehicles so that the sum of the distances from each vehicle's start to its
-band is smallest (an assignment problem, exact for the few vehicles of one incident).
+edges are found by bisection on the area; the bands go to the vehicles so that the sum of the
+distances from each vehicle's start to its band is smallest (an assignment problem, exact for
+the few vehicles of one incident), then the edges move until the flight times even out.
 """
 
 from __future__ import annotations
@@ -31,16 +31,18 @@ class Share:
     transit_m: float  #: from the vehicle's start to the sweep's first point
 
 
-def _bands(region_r: BaseGeometry, k: int) -> list[BaseGeometry]:
+def _bands(region_r: BaseGeometry, fractions: Sequence[float]) -> list[BaseGeometry]:
+    """Horizontal bands of `region_r` holding the given fractions of its area, bottom to top."""
     minx, miny, maxx, maxy = region_r.bounds
     total = region_r.area
     cuts = [miny]
-    for j in range(1, k):
+    acc = 0.0
+    for f in fractions[:-1]:
+        acc += f
         lo, hi = cuts[-1], maxy
-        target = total * j / k
-        for _ in range(60):
+        for _ in range(32):  # 2^-32 of the height: far below a millimetre
             mid = (lo + hi) / 2
-            if region_r.intersection(box(minx - 1, miny - 1, maxx + 1, mid)).area < target:
+            if region_r.intersection(box(minx - 1, miny - 1, maxx + 1, mid)).area < total * acc:
                 lo = mid
             else:
                 hi = mid
@@ -51,8 +53,14 @@ def _bands(region_r: BaseGeometry, k: int) -> list[BaseGeometry]:
 
 
 def split_area(area: Polygon, starts: Sequence[tuple[float, float]], settings: SweepSettings,
-               exclusions: Sequence[Polygon] = (), angle_deg: float | None = None) -> list[Share]:
-    """One share per start (ENU metres), equal in area, each planned from its vehicle."""
+               exclusions: Sequence[Polygon] = (), angle_deg: float | None = None,
+               rounds: int = 3) -> list[Share]:
+    """One contiguous band per start (ENU metres), planned from its vehicle.
+
+    The first cut gives equal areas; each further round moves area from the vehicles whose
+    flight (transit from the start plus the sweep) is longest to the shortest, so the last
+    vehicle home decides the incident's time as little as possible.
+    """
     k = len(starts)
     if k < 1:
         raise SurveyError("drones: give at least one vehicle start")
@@ -63,19 +71,42 @@ def split_area(area: Polygon, starts: Sequence[tuple[float, float]], settings: S
         angle_deg = plan_survey_sweep(area, settings, None, exclusions).angle_deg
     rot = angle_deg - 90.0
     region_r = affinity.rotate(region, rot, origin=(0, 0))
-    parts = [affinity.rotate(b, -rot, origin=(0, 0)) for b in _bands(region_r, k)]
-    cost = np.array([[Point(s).distance(p) for p in parts] for s in starts])
-    rows, cols = linear_sum_assignment(cost)
     graph = build_zone_graph(exclusions, settings.clearance_m)
-    shares = []
-    for v, j in zip(rows, cols, strict=True):
-        part = parts[j]
-        piece = shapely.union_all([g for g in getattr(part, "geoms", [part])
-                                   if g.geom_type == "Polygon" and g.area > 0])
-        sweep = _sweep_parts(piece, settings, angle_deg, exclusions, starts[v], graph)
-        shares.append(Share(vehicle=int(v), part=piece, sweep=sweep,
-                            transit_m=math.dist(starts[v], sweep.path[0])))
-    return sorted(shares, key=lambda s: s.vehicle)
+    fractions = [1.0 / k] * k
+    order: list[int] | None = None  # vehicle of each band, fixed after the first cut
+    best: list[Share] | None = None
+    for _ in range(max(1, rounds)):
+        parts = [affinity.rotate(b, -rot, origin=(0, 0)) for b in _bands(region_r, fractions)]
+        if order is None:
+            cost = np.array([[Point(s).distance(p) for p in parts] for s in starts])
+            rows, cols = linear_sum_assignment(cost)
+            order = [0] * k
+            for v, j in zip(rows, cols, strict=True):
+                order[int(j)] = int(v)
+        shares = []
+        for j, part in enumerate(parts):
+            v = order[j]
+            piece = shapely.union_all([g for g in getattr(part, "geoms", [part])
+                                       if g.geom_type == "Polygon" and g.area > 0])
+            sweep = _sweep_parts(piece, settings, angle_deg, exclusions, starts[v], graph)
+            shares.append(Share(vehicle=v, part=piece, sweep=sweep,
+                                transit_m=math.dist(starts[v], sweep.path[0])))
+        if best is None or _makespan(shares, settings) < _makespan(best, settings):
+            best = shares
+        times = np.array([_time_s(s, settings) for s in shares])
+        # Area per second of each band's vehicle, to aim every band at the mean time.
+        rate = np.array(fractions) / times
+        fractions = list(rate * times.mean() / (rate * times.mean()).sum())
+    assert best is not None
+    return sorted(best, key=lambda s: s.vehicle)
+
+
+def _time_s(share: Share, settings: SweepSettings) -> float:
+    return share.sweep.flight_time_s + share.transit_m / settings.speed_mps
+
+
+def _makespan(shares: Sequence[Share], settings: SweepSettings) -> float:
+    return max(_time_s(s, settings) for s in shares)
 
 
 def _sweep_parts(piece: BaseGeometry, settings: SweepSettings, angle_deg: float,

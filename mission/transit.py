@@ -2,18 +2,20 @@
 
 The shortest path between two points around polygonal obstacles bends only at obstacle
 corners, so the graph holds the corners of the zones (grown by a clearance) and the straight
-legs between them that touch no zone; Dijkstra then finds the path. The corner graph is built
-once per set of zones and reused for every leg of a plan.
+legs between them that touch no zone; Dijkstra then finds the path. The corner graph and the
+shortest paths between all its corners are computed once per set of zones; each leg of a plan
+then only looks for the corners it can see from its ends.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import shortest_path as csgraph_shortest_path
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -38,17 +40,21 @@ class ZoneGraph:
 
     blocked: BaseGeometry  #: the zones grown by the clearance: no leg may touch it
     nodes: np.ndarray  #: (n, 2) corner points just outside `blocked`
-    edges: tuple[tuple[tuple[int, float], ...], ...]  #: per node: (neighbour, length_m)
+    dist: np.ndarray  #: (n, n) shortest path lengths between corners, m (inf: unreachable)
+    pred: np.ndarray  #: (n, n) predecessor of j on the shortest path from i (-9999: none)
 
     def is_clear(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
         return not self.blocked.intersects(LineString([a, b])) if a != b else True
 
 
 def build_zone_graph(zones: Sequence[Polygon], clearance_m: float = 5.0) -> ZoneGraph:
-    """The visibility graph around `zones` (ENU metres) keeping `clearance_m` from each."""
+    """The visibility graph around `zones` (ENU metres) keeping `clearance_m` from each, with
+    all corner-to-corner shortest paths solved once, so each query is a table look-up."""
     if not zones:
         empty = shapely.GeometryCollection()
-        return ZoneGraph(blocked=empty, nodes=np.zeros((0, 2)), edges=())
+        none = np.zeros((0, 0))
+        return ZoneGraph(blocked=empty, nodes=np.zeros((0, 2)), dist=none,
+                         pred=none.astype(int))
     merged = shapely.union_all([z.buffer(0) for z in zones])
     blocked = merged.buffer(clearance_m, join_style="mitre", mitre_limit=2.0)
     # Corners a little further out than the blocked area, so legs grazing a corner are clear.
@@ -57,17 +63,13 @@ def build_zone_graph(zones: Sequence[Polygon], clearance_m: float = 5.0) -> Zone
     shapely.prepare(blocked)
     n = len(nodes)
     i_idx, j_idx = np.triu_indices(n, k=1)
-    if len(i_idx):
-        legs = shapely.linestrings(np.stack([nodes[i_idx], nodes[j_idx]], axis=1))
-        clear = ~shapely.intersects(blocked, legs)
-    else:
-        clear = np.zeros(0, dtype=bool)
-    lengths = np.hypot(*(nodes[j_idx] - nodes[i_idx]).T) if len(i_idx) else np.zeros(0)
-    adj: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    for i, j, d in zip(i_idx[clear], j_idx[clear], lengths[clear], strict=True):
-        adj[i].append((int(j), float(d)))
-        adj[j].append((int(i), float(d)))
-    return ZoneGraph(blocked=blocked, nodes=nodes, edges=tuple(tuple(a) for a in adj))
+    legs = shapely.linestrings(np.stack([nodes[i_idx], nodes[j_idx]], axis=1))
+    clear = ~shapely.intersects(blocked, legs)
+    lengths = np.hypot(*(nodes[j_idx] - nodes[i_idx]).T)
+    adj = csr_matrix((lengths[clear], (i_idx[clear], j_idx[clear])), shape=(n, n))
+    dist, pred = csgraph_shortest_path(adj, method="D", directed=False,
+                                       return_predecessors=True)
+    return ZoneGraph(blocked=blocked, nodes=nodes, dist=dist, pred=pred)
 
 
 def _visible_from(graph: ZoneGraph, p: tuple[float, float]) -> list[tuple[int, float]]:
@@ -85,44 +87,30 @@ def shortest_path(
     graph: ZoneGraph, a: tuple[float, float], b: tuple[float, float]
 ) -> list[tuple[float, float]]:
     """Points from `a` to `b` (both included) that keep clear of the zones, shortest first."""
+    if len(graph.nodes) == 0:
+        return [a, b]
     for name, p in (("start", a), ("goal", b)):
         if graph.blocked.intersects(Point(p)):
             raise TransitError(f"{name}: ({p[0]:.1f}, {p[1]:.1f}) m lies in an exclusion zone "
                                "or within its clearance")
     if graph.is_clear(a, b):
         return [a, b]
-    n = len(graph.nodes)
-    start, goal = n, n + 1
-    to_goal = dict(_visible_from(graph, b))
-    dist = {start: 0.0}
-    prev: dict[int, int] = {}
-    heap = [(0.0, start)]
-    seen: set[int] = set()
-    while heap:
-        d, u = heapq.heappop(heap)
-        if u in seen:
-            continue
-        seen.add(u)
-        if u == goal:
-            break
-        out = _visible_from(graph, a) if u == start else list(graph.edges[u])
-        if u < n and u in to_goal:
-            out.append((goal, to_goal[u]))
-        for v, w in out:
-            nd = d + w
-            if nd < dist.get(v, float("inf")):
-                dist[v] = nd
-                prev[v] = u
-                heapq.heappush(heap, (nd, v))
-    if goal not in dist:
+    va, vb = _visible_from(graph, a), _visible_from(graph, b)
+    if not va or not vb:
         raise TransitError("goal: no path around the exclusion zones reaches it")
-    path = [b]
-    u = prev[goal]
-    while u != start:
-        path.append((float(graph.nodes[u][0]), float(graph.nodes[u][1])))
-        u = prev[u]
-    path.append(a)
-    return path[::-1]
+    ia = np.array([k for k, _ in va])
+    ib = np.array([k for k, _ in vb])
+    total = (np.array([d for _, d in va])[:, None] + graph.dist[np.ix_(ia, ib)]
+             + np.array([d for _, d in vb])[None, :])
+    r, c = np.unravel_index(int(np.argmin(total)), total.shape)
+    if not np.isfinite(total[r, c]):
+        raise TransitError("goal: no path around the exclusion zones reaches it")
+    i, j = int(ia[r]), int(ib[c])
+    corners = [j]
+    while corners[-1] != i:
+        corners.append(int(graph.pred[i, corners[-1]]))
+    mid = [(float(graph.nodes[k][0]), float(graph.nodes[k][1])) for k in reversed(corners)]
+    return [a, *mid, b]
 
 
 def route_through(

@@ -64,6 +64,7 @@ class Row:
     server_cpu_pct: float  #: of one core
     server_cpu_per_vehicle_pct: float
     simulator_cpu_pct: float | None
+    load_avg_1m_before: float  #: other work on the machine skews every figure
     target_met: bool | None  #: p99 < 100 ms, for the 100-vehicle row
 
 
@@ -176,6 +177,7 @@ class LeanWebSocketClient(asyncio.Protocol):
         self._handshake_done = False
         self._latencies_ms = latencies_ms
         self._stop_at = stop_at
+        self._closing = False
         self.received = 0
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._transport: asyncio.Transport | None = None
@@ -212,7 +214,7 @@ class LeanWebSocketClient(asyncio.Protocol):
                 break
             payload = bytes(buffer[offset + header:offset + header + length])
             offset += header + length
-            if opcode == 0x1:
+            if opcode == 0x1 and not self._closing:
                 event = orjson.loads(payload)
                 if event["type"] == "telemetry":
                     sent = datetime.fromisoformat(event["t"]).timestamp()
@@ -220,11 +222,13 @@ class LeanWebSocketClient(asyncio.Protocol):
                     self.received += 1
             elif opcode == 0x9 and self._transport is not None:  # ping: pong, masked (zero key)
                 self._transport.write(bytes([0x8A, 0x80 | len(payload), 0, 0, 0, 0]) + payload)
-            elif opcode == 0x8:
+            elif opcode == 0x8:  # the server's close (or its answer to ours)
                 self._finish()
         del buffer[:offset]
-        if now >= self._stop_at:
-            self._finish()
+        if now >= self._stop_at and not self._closing and self._transport is not None:
+            # Closing handshake (1000, masked with a zero key): the server stops sending first.
+            self._closing = True
+            self._transport.write(bytes([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE8]))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.done.done():
@@ -295,6 +299,7 @@ async def _collect(
 ) -> Row:
     await _wait_ready(port, vehicles, source, timeout_s=60 + vehicles)
     await asyncio.sleep(2.0)  # let links and rates settle before measuring
+    load_avg_1m = os.getloadavg()[0]
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
         seq0 = (await http.get("/api/health")).json()["last_seq"]
     cpu0, sim_cpu0 = _cpu_s(server_proc), _cpu_s(sim_proc) if sim_proc else 0.0
@@ -321,6 +326,7 @@ async def _collect(
         server_cpu_pct=round(cpu_pct, 1),
         server_cpu_per_vehicle_pct=round(cpu_pct / vehicles, 3),
         simulator_cpu_pct=round(sim_cpu_pct, 1) if sim_cpu_pct is not None else None,
+        load_avg_1m_before=round(load_avg_1m, 2),
         target_met=quantiles[98] < 100.0 if vehicles == 100 else None,
     )
 

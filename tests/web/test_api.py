@@ -195,3 +195,32 @@ async def test_health_and_events_page_report_the_log(http: httpx.AsyncClient) ->
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     bad = await http.get("/api/events", params={"limit": 0})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+async def test_a_vehicle_that_falls_silent_is_shown_lost_and_commands_get_503(
+    tmp_path: Path,
+) -> None:
+    """Stopping the simulator is the real fault: its vehicle sends no more heartbeats."""
+    world = tmp_path / "world.yaml"
+    world.write_text(yaml.safe_dump(world_document(
+        default_vehicles(1, 0), SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG
+    )))
+    with start_sim(tmp_path, vehicles=1, rovers=0, speedup=SPEEDUP, world=world) as sim:
+        events = EventLog()
+        registry = FleetRegistry(fleet_specs(sim.url, 1, 0), events)
+        await registry.start()
+        try:
+            app = create_app(registry, events, Settings(data_dir=tmp_path))
+            async with running_server(app) as server, websockets.connect(
+                server.ws_url + "?since=0"
+            ) as ws, httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+                await first_event(ws, lambda e: e.get("link") == "connected", timeout_s=30)
+                sim.stop()
+                lost = await first_event(ws, lambda e: e.get("link") == "lost", timeout_s=15)
+                assert lost["type"] == "vehicle" and lost["vehicle_id"] == "uav0"
+                assert (await http.get("/api/vehicles/uav0")).json()["link"] == "lost"
+                response = await http.post("/api/vehicles/uav0/commands", json={"command": "rtl"})
+                assert response.status_code == 503
+                assert response.json() == {"detail": "vehicle 'uav0' link is lost"}
+        finally:
+            await registry.stop()

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import permutations
 
 import numpy as np
 import shapely
-from scipy.optimize import linear_sum_assignment
 from shapely import affinity
 from shapely.geometry import Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
@@ -79,10 +79,7 @@ def split_area(area: Polygon, starts: Sequence[tuple[float, float]], settings: S
         parts = [affinity.rotate(b, -rot, origin=(0, 0)) for b in _bands(region_r, fractions)]
         if order is None:
             cost = np.array([[Point(s).distance(p) for p in parts] for s in starts])
-            rows, cols = linear_sum_assignment(cost)
-            order = [0] * k
-            for v, j in zip(rows, cols, strict=True):
-                order[int(j)] = int(v)
+            order = _assign(cost)
         shares = []
         for j, part in enumerate(parts):
             v = order[j]
@@ -99,6 +96,25 @@ def split_area(area: Polygon, starts: Sequence[tuple[float, float]], settings: S
         fractions = list(rate * times.mean() / (rate * times.mean()).sum())
     assert best is not None
     return sorted(best, key=lambda s: s.vehicle)
+
+
+def _assign(cost: np.ndarray) -> list[int]:
+    """Vehicle for each band minimising the summed distance: exact (every permutation) up to
+    8 vehicles, greedy by nearest pair beyond, where a whole fleet shares one area."""
+    k = cost.shape[0]
+    if k <= 8:
+        perms = np.array(list(permutations(range(k))))  # perms[p, band] = vehicle
+        totals = cost[perms, np.arange(k)].sum(axis=1)
+        return [int(v) for v in perms[int(np.argmin(totals))]]
+    order = [-1] * k
+    free_v, free_b = set(range(k)), set(range(k))
+    for flat in np.argsort(cost, axis=None):
+        v, b = divmod(int(flat), k)
+        if v in free_v and b in free_b:
+            order[b] = v
+            free_v.discard(v)
+            free_b.discard(b)
+    return order
 
 
 def _time_s(share: Share, settings: SweepSettings) -> float:

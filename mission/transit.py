@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import shortest_path as csgraph_shortest_path
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -66,10 +64,27 @@ def build_zone_graph(zones: Sequence[Polygon], clearance_m: float = 5.0) -> Zone
     legs = shapely.linestrings(np.stack([nodes[i_idx], nodes[j_idx]], axis=1))
     clear = ~shapely.intersects(blocked, legs)
     lengths = np.hypot(*(nodes[j_idx] - nodes[i_idx]).T)
-    adj = csr_matrix((lengths[clear], (i_idx[clear], j_idx[clear])), shape=(n, n))
-    dist, pred = csgraph_shortest_path(adj, method="D", directed=False,
-                                       return_predecessors=True)
+    dist = np.full((n, n), np.inf)
+    np.fill_diagonal(dist, 0.0)
+    dist[i_idx[clear], j_idx[clear]] = lengths[clear]
+    dist[j_idx[clear], i_idx[clear]] = lengths[clear]
+    dist, pred = _all_pairs(dist)
     return ZoneGraph(blocked=blocked, nodes=nodes, dist=dist, pred=pred)
+
+
+def _all_pairs(dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floyd–Warshall on a dense matrix, vectorised per pivot: a few hundred corners take
+    milliseconds, and it needs nothing beyond numpy."""
+    n = len(dist)
+    pred = np.where(np.isfinite(dist), np.arange(n)[:, None], -9999)
+    np.fill_diagonal(pred, -9999)
+    for k in range(n):
+        via = dist[:, k:k + 1] + dist[k:k + 1, :]
+        better = via < dist
+        if better.any():
+            dist = np.where(better, via, dist)
+            pred = np.where(better, pred[k:k + 1, :], pred)
+    return dist, pred
 
 
 def _visible_from(graph: ZoneGraph, p: tuple[float, float]) -> list[tuple[int, float]]:

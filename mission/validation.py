@@ -134,6 +134,11 @@ def validate_plan(
          else keep_out.append(("fence_polygons", j, poly)))
     if fence is not None:
         keep_in.append(("fence", fence))
+    circles_en = []
+    for j, c in enumerate(plan.fence_circles):
+        ce, cn = lonlat_arrays_to_en(np.array([c.lon_deg]), np.array([c.lat_deg]), origin)
+        disc = shapely.Point(float(ce[0]), float(cn[0])).buffer(c.radius_m, quad_segs=64)
+        circles_en.append((f"fence_circles[{j}]", c.inclusion, disc))
     for name, j, zone in keep_out:
         z = lonlat_geometry_to_enu(zone, origin)
         shapely.prepare(z)
@@ -143,9 +148,19 @@ def validate_plan(
                 where = f"items[{k}]" if k >= 0 else "home"
                 issues.append(Issue(field=where, reason=f"the leg to it passes {inside:.0f} m "
                                                        f"through exclusion zone {name}[{j}]"))
-    if keep_in:
-        allowed = shapely.union_all([lonlat_geometry_to_enu(p, origin) for _, p in keep_in])
-        names = ", ".join(n for n, _ in keep_in)
+    for name, inclusion, disc in circles_en:
+        if not inclusion:
+            for k, leg in legs:
+                if disc.intersects(leg):
+                    where = f"items[{k}]" if k >= 0 else "home"
+                    issues.append(Issue(field=where, reason=f"the leg to it passes "
+                                        f"{leg.intersection(disc).length:.0f} m through "
+                                        f"exclusion zone {name}"))
+    inclusions = [lonlat_geometry_to_enu(p, origin) for _, p in keep_in]
+    inclusions += [d for _, inc, d in circles_en if inc]
+    if inclusions:
+        allowed = shapely.union_all(inclusions)
+        names = ", ".join([n for n, _ in keep_in] + [n for n, inc, _ in circles_en if inc])
         for k, leg in legs:
             if not allowed.buffer(0.01).contains(leg):
                 out = leg.difference(allowed).length

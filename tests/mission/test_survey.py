@@ -103,3 +103,15 @@ def test_nothing_left_outside_zones_names_the_area() -> None:
     field = Polygon([(0, 0), (100, 0), (100, 100), (0, 100)])
     with pytest.raises(SurveyError, match="^area:"):
         plan_sweep(field, SweepSettings(line_spacing_m=20), 0.0, exclusions=[field.buffer(10)])
+
+
+def test_lines_stop_at_a_hole_instead_of_photographing_across_it() -> None:
+    # A 600 m square with a 300 m square pond in the middle.
+    pond = [(150, 150), (450, 150), (450, 450), (150, 450)]
+    field = Polygon([(0, 0), (600, 0), (600, 600), (0, 600)], [pond])
+    sweep = plan_sweep(field, SweepSettings(line_spacing_m=20), 90.0)
+    inner = Polygon(pond).buffer(-1)
+    assert not any(LineString(line).intersects(inner) for line in sweep.lines)
+    crossings = sum(LineString([a, b]).intersects(inner)
+                    for a, b in zip(sweep.path, sweep.path[1:], strict=False))
+    assert crossings == 1  # the cells beside the pond are joined once, not once per line

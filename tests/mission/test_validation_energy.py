@@ -5,7 +5,7 @@ from shapely.geometry import Polygon
 
 from mission.energy import EnergyError, VehicleProfile, estimate_flight, split_sorties
 from mission.items import Gimbal, ReturnToLaunch, Takeoff, TriggerDistance, Waypoint
-from mission.plan import FencePolygon, Home, Plan
+from mission.plan import FenceCircle, FencePolygon, Home, Plan
 from mission.validation import Limits, validate_plan, validate_polygon
 
 HOME = Home(lat_deg=47.397, lon_deg=8.5455)
@@ -81,3 +81,16 @@ def test_unreachable_item_is_a_battery_error() -> None:
     plan = Plan(items=(wp(48.5, 8.5455),), home=HOME)
     with pytest.raises(EnergyError, match="^battery:"):
         split_sorties(plan, VehicleProfile())
+
+
+def test_fence_circles_keep_in_and_keep_out() -> None:
+    keep_in = FenceCircle(inclusion=True, lat_deg=HOME.lat_deg, lon_deg=HOME.lon_deg,
+                          radius_m=500)
+    keep_out = FenceCircle(inclusion=False, lat_deg=47.3988, lon_deg=8.5455, radius_m=50)
+    plan = Plan(items=(wp(47.3980, 8.5455), wp(47.3995, 8.5455), wp(47.4030, 8.5455)),
+                home=HOME, fence_circles=(keep_in, keep_out))
+    text = [str(i) for i in validate_plan(plan)]
+    # 47.3980 -> 47.3995 crosses the 100 m wide keep-out disc; 47.4030 is 670 m from home.
+    assert text[0] == "items[1]: the leg to it passes 100 m through exclusion zone fence_circles[1]"
+    assert text[1].startswith("items[2]: the leg to it leaves the geofence (fence_circles[0])")
+    assert len(text) == 2

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from web.fleet_file import FleetFileError, load_fleet_file
 from web.settings import Settings
@@ -34,7 +35,12 @@ def serve_command(
                            ("data_dir", data_dir))
         if value is not None
     }
-    settings = Settings(**overrides)
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as e:
+        first = e.errors()[0]
+        typer.echo(f"error: {'.'.join(map(str, first['loc']))}: {first['msg']}", err=True)
+        raise typer.Exit(2) from e
     try:
         specs = load_fleet_file(settings.fleet_file)
     except FleetFileError as e:

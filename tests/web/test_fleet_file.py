@@ -62,3 +62,15 @@ def test_serve_with_a_bad_fleet_file_exits_2_with_one_line(tmp_path: Path) -> No
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "vehicles.0.dock.lon_deg" in lines[0], result.stderr
+
+
+def test_serve_with_a_bad_port_exits_2_naming_it(tmp_path: Path) -> None:
+    document = fleet_document(default_vehicles(1, 0), 22.5431, 114.0579, base_port=14540)
+    result = subprocess.run(
+        [SKYWATCH, "serve", "--fleet", str(_write(tmp_path, document)), "--port", "70000"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: port: Input should be less than or equal to 65535"
+    ]

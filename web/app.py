@@ -45,7 +45,6 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings) -> FastAPI
     )
     app.state.fleet = registry
     app.state.events = events
-    app.state.settings = settings
     app.state.fanout = fanout
 
     api = APIRouter(prefix="/api")

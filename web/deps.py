@@ -16,7 +16,6 @@ from fastapi.requests import HTTPConnection
 from fleet.events import EventLog
 from fleet.model import Command, CommandResult, VehicleSpec, VehicleState
 from web.events.fanout import Fanout
-from web.settings import Settings
 
 
 class Fleet(Protocol):
@@ -41,11 +40,6 @@ def get_events(conn: HTTPConnection) -> EventLog:
     return events
 
 
-def get_settings(conn: HTTPConnection) -> Settings:
-    settings: Settings = conn.app.state.settings
-    return settings
-
-
 def get_fanout(conn: HTTPConnection) -> Fanout:
     fanout: Fanout = conn.app.state.fanout
     return fanout
@@ -53,5 +47,4 @@ def get_fanout(conn: HTTPConnection) -> Fanout:
 
 FleetDep = Annotated[Fleet, Depends(get_fleet)]
 EventsDep = Annotated[EventLog, Depends(get_events)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 FanoutDep = Annotated[Fanout, Depends(get_fanout)]

@@ -185,8 +185,12 @@ async def test_unknown_vehicle_detail_is_404(http: httpx.AsyncClient) -> None:
     assert response.json() == {"detail": "unknown vehicle 'uav9'"}
 
 
-async def test_health_and_events_page_report_the_log(http: httpx.AsyncClient) -> None:
-    health = (await http.get("/api/health")).json()
+async def test_health_and_events_page_report_the_log(
+    http: httpx.AsyncClient, fleet_server: RunningServer
+) -> None:
+    async with websockets.connect(fleet_server.ws_url):
+        health = (await http.get("/api/health")).json()
+    assert health["stream_clients"] == 1
     assert health["status"] == "ok" and health["vehicles"] == DRONES + ROVERS
     assert health["vehicles_connected"] == DRONES + ROVERS
     page = (await http.get("/api/events", params={"since": 0, "limit": 50})).json()

@@ -97,7 +97,9 @@ def _marker(page: Page, vehicle_id: str) -> tuple[float, float]:
     )
 
 
-def test_five_vehicles_appear_and_a_drone_takes_off_and_flies_where_clicked(page: Page) -> None:
+def test_five_vehicles_appear_and_a_drone_takes_off_flies_where_clicked_and_lands(
+    page: Page,
+) -> None:
     markers = page.locator('[data-testid^="vehicle-marker-"]')
     expect(markers).to_have_count(5, timeout=20_000)
     expect(page.locator('[data-testid^="dock-"]')).to_have_count(5)
@@ -138,6 +140,14 @@ def test_five_vehicles_appear_and_a_drone_takes_off_and_flies_where_clicked(page
         "data-heading-deg") or "nan")
     assert 45.0 < heading < 135.0  # the icon points east while it flies there
     assert page.locator("path.leaflet-interactive").count() >= 5  # one trail per vehicle
+
+    page.get_by_test_id("btn-land").click()
+    expect(page.get_by_test_id("command-status")).to_have_text("land: accepted")
+    expect(page.get_by_test_id("panel-mode")).to_contain_text("land", timeout=10_000)
+    page.wait_for_function(  # descending: 5 m below the 30 m it flew at
+        "() => Number(document.querySelector('[data-testid=panel-alt]').dataset.value) < 25",
+        timeout=30_000,
+    )
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "console.png"))

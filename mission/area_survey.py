@@ -120,6 +120,24 @@ def _passes(req: SurveyRequest, angle_deg: float, alt_m: float) -> list[Pass]:
     ]
 
 
+def camera_waypoints(
+    pts: Sequence[tuple[float, float]], spans: Sequence[tuple[int, int]], *, alt_m: float,
+    trigger_m: float, yaw_deg: float | None = None,
+) -> list[MissionItem]:
+    """Waypoints through `pts` (lat_deg, lon_deg) with distance triggering on from the first
+    point of each span to its last, off on the connections between spans."""
+    starts = {a for a, _ in spans}
+    ends = {b for _, b in spans}
+    out: list[MissionItem] = []
+    for k, (la, lo) in enumerate(pts):
+        out.append(Waypoint(lat_deg=la, lon_deg=lo, alt_m=alt_m, yaw_deg=yaw_deg))
+        if k in ends and k not in starts:
+            out.append(TriggerDistance(distance_m=0.0))
+        elif k in starts:
+            out.append(TriggerDistance(distance_m=trigger_m))
+    return out
+
+
 def plan_survey(req: SurveyRequest) -> SurveyResult:
     """Plan a mapping survey of `req.area`; raises `SurveyError` naming the bad field."""
     alt = survey_alt_m(req)
@@ -159,11 +177,8 @@ def plan_survey(req: SurveyRequest) -> SurveyResult:
         sweeps.append(sweep)
         items.append(Gimbal(pitch_deg=pitch))
         start_index = len(items)
-        pts = _latlon(origin, sweep.path)
-        items.append(Waypoint(lat_deg=pts[0][0], lon_deg=pts[0][1], alt_m=alt, yaw_deg=yaw))
-        items.append(TriggerDistance(distance_m=trigger))
-        items.extend(Waypoint(lat_deg=la, lon_deg=lo, alt_m=alt, yaw_deg=yaw) for la, lo in pts[1:])
-        items.append(TriggerDistance(distance_m=0.0))
+        items.extend(camera_waypoints(_latlon(origin, sweep.path), sweep.cell_spans, alt_m=alt,
+                                      trigger_m=trigger, yaw_deg=yaw))
         sections.append(Section(first=start_index, last=len(items) - 1, polygon=polygon_latlon,
                                 angle_deg=angle, alt_m=alt, line_spacing_m=sweep.line_spacing_m,
                                 trigger_distance_m=trigger, turnaround_m=req.turnaround_m,
@@ -177,14 +192,15 @@ def plan_survey(req: SurveyRequest) -> SurveyResult:
     length = sum(s.length_m for s in sweeps) + sum(
         LineString([a.path[-1], b.path[0]]).length for a, b in zip(sweeps, sweeps[1:], strict=False)
     )
-    photo_len = sum(LineString(s.path).length for s in sweeps)
+    photo_len = sum(LineString(s.path[a:b + 1]).length for s in sweeps for a, b in s.cell_spans
+                    if b > a)
     stats = SurveyStats(
         alt_m=alt, gsd_cm=gsd_cm(req.camera, alt), line_spacing_m=first.line_spacing_m,
         trigger_distance_m=trigger, angle_deg=first.angle_deg,
         lines=sum(len(s.lines) for s in sweeps), length_m=length,
         flight_time_s=sum(s.flight_time_s for s in sweeps) + (length - sum(
             s.length_m for s in sweeps)) / req.speed_mps,
-        photos=int(photo_len // trigger) + len(sweeps),
+        photos=int(photo_len // trigger) + sum(len(s.cell_spans) for s in sweeps),
         coverage_pct=100.0 * covered / region.area if region.area > 0 else 0.0,
     )
     plan = Plan(items=tuple(items), home=req.home, sections=tuple(sections),

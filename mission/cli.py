@@ -17,14 +17,14 @@ from typing import Annotated
 import typer
 from shapely.geometry import Polygon
 
-from mission.area_survey import SurveyRequest, plan_survey
+from mission.area_survey import SurveyRequest, camera_waypoints, plan_survey
 from mission.camera import CAMERAS, DEFAULT_CAMERA, camera_by_name, footprint
 from mission.corridor import corridor
 from mission.energy import VEHICLE_PROFILES, VehicleProfile, estimate_flight, split_sorties
 from mission.formats.by_extension import read_plan, write_plan
 from mission.formats.geojson import read_polygons
 from mission.geodesy import Origin, en_to_latlon_list, latlon_to_en, lonlat_geometry_to_enu
-from mission.items import ReturnToLaunch, Takeoff, TriggerDistance, Waypoint
+from mission.items import ReturnToLaunch, Takeoff
 from mission.orbit import Ring, orbit_rings
 from mission.perimeter import perimeter
 from mission.plan import Home, Plan
@@ -211,9 +211,8 @@ def _split_survey(req: SurveyRequest, k: int, starts: list[tuple[float, float]],
     alt = first.stats.alt_m
     for share in shares:
         pts = en_to_latlon_list(list(share.sweep.path), origin)
-        wps = [Waypoint(lat_deg=la, lon_deg=lo, alt_m=alt) for la, lo in pts]
-        body = (wps[0], TriggerDistance(distance_m=first.stats.trigger_distance_m), *wps[1:],
-                TriggerDistance(distance_m=0.0))
+        body = tuple(camera_waypoints(pts, share.sweep.cell_spans, alt_m=alt,
+                                      trigger_m=first.stats.trigger_distance_m))
         la, lo = starts[share.vehicle]
         plan = _with_flight(Plan(items=body), Home(lat_deg=la, lon_deg=lo), alt)
         path = out.with_name(f"{out.stem}-{share.vehicle + 1}{out.suffix}")

@@ -7,7 +7,7 @@ QGroundControl file can carry it as the complex item QGroundControl itself would
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from mission.items import AltDatum, MissionItem, item_from_dict, item_position, item_to_dict
@@ -84,7 +84,6 @@ class Plan:
     sections: tuple[Section, ...] = ()
     cruise_speed_mps: float = 15.0
     hover_speed_mps: float = 5.0
-    notes: tuple[str, ...] = field(default=())  #: what a planner wants the operator to know
 
     def positions(self) -> list[tuple[float, float]]:
         """(lat_deg, lon_deg) of every item that flies to a position, in order."""
@@ -125,7 +124,6 @@ def plan_from_doc(doc: dict[str, Any]) -> Plan:
             sections=tuple(_section_from(x) for x in doc.get("sections", [])),
             cruise_speed_mps=float(doc.get("cruise_speed_mps", 15.0)),
             hover_speed_mps=float(doc.get("hover_speed_mps", 5.0)),
-            notes=tuple(doc.get("notes", ())),
         )
     except (KeyError, TypeError) as exc:
         raise PlanDocError(f"plan: malformed document ({exc})") from None

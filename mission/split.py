@@ -139,11 +139,14 @@ def _sweep_parts(piece: BaseGeometry, settings: SweepSettings, angle_deg: float,
     if len(sweeps) == 1:
         return sweeps[0]
     path = list(sweeps[0].path)
+    spans = list(sweeps[0].cell_spans)
     for s in sweeps[1:]:
         path.extend(route_through(graph, [path[-1], s.path[0]])[1:-1])
+        spans.extend((a + len(path), b + len(path)) for a, b in s.cell_spans)
         path.extend(s.path)
     length = path_length_m(path)
     joins_s = (length - sum(s.length_m for s in sweeps)) / settings.speed_mps
     return Sweep(angle_deg=angle_deg, lines=tuple(line for s in sweeps for line in s.lines),
                  path=tuple(path), line_spacing_m=min(s.line_spacing_m for s in sweeps),
-                 length_m=length, flight_time_s=sum(s.flight_time_s for s in sweeps) + joins_s)
+                 length_m=length, flight_time_s=sum(s.flight_time_s for s in sweeps) + joins_s,
+                 cell_spans=tuple(spans))

@@ -47,6 +47,9 @@ class Sweep:
     line_spacing_m: float  #: the spacing actually used (at most the one asked for)
     length_m: float
     flight_time_s: float
+    #: (first, last) index in `path` of each cell: the stretches to photograph; the legs
+    #: between cells are connections, flown with the camera off.
+    cell_spans: tuple[tuple[int, int], ...] = ()
 
 
 def _rotation_deg(angle_deg: float) -> float:
@@ -218,18 +221,25 @@ def plan_sweep(
     ordered = _order_cells(cells, start_r)
     lines_world: list[tuple[Point2, Point2]] = []
     waypoints: list[Point2] = []
+    spans: list[tuple[int, int]] = []
     for cell_pts in ordered:
         world = _to_world(cell_pts, angle_deg)
         for i in range(0, len(world), 2):
             lines_world.append((world[i], world[i + 1]))
+        if waypoints:
+            waypoints.extend(route_through(graph, [waypoints[-1], world[0]])[1:])
+        else:
+            waypoints.append(world[0])
+        first = len(waypoints) - 1
         # Step-overs inside a cell can clip a zone's corner too: every leg is routed.
-        legs = route_through(graph, (waypoints[-1:] if waypoints else []) + world)
-        waypoints.extend(legs[1:] if waypoints else legs)
+        waypoints.extend(route_through(graph, world)[1:])
+        spans.append((first, len(waypoints) - 1))
     length = path_length_m(waypoints)
     turns = max(0, len(waypoints) - 1)
     time_s = length / settings.speed_mps + turns * settings.turn_s
     return Sweep(angle_deg=angle_deg % 180.0, lines=tuple(lines_world), path=tuple(waypoints),
-                 line_spacing_m=step, length_m=length, flight_time_s=time_s)
+                 line_spacing_m=step, length_m=length, flight_time_s=time_s,
+                 cell_spans=tuple(spans))
 
 
 def _estimate_time_s(region: BaseGeometry, settings: SweepSettings, angle_deg: float) -> float:

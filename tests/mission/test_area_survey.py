@@ -75,3 +75,29 @@ def test_double_grid_crosses_at_right_angles_and_oblique_flies_five_passes() -> 
 def test_both_height_and_gsd_is_an_error_naming_alt() -> None:
     with pytest.raises(SurveyError, match="^alt_m:"):
         plan_survey(SurveyRequest(area=FIELD, alt_m=60, gsd_cm=2))
+
+
+def test_camera_is_off_on_connections_between_cells() -> None:
+    r = plan_survey(SurveyRequest(area=FIELD, exclusions=(ZONE,), alt_m=50, angle_deg=0))
+    on, off = 0.0, 0.0
+    state, prev, stretches = 0.0, None, 0
+    area_en = Polygon([(0, 0), (600, 0), (600, 400), (300, 400), (300, 200), (0, 200)])
+    for item in r.plan.items:
+        if isinstance(item, TriggerDistance):
+            stretches += item.distance_m > 0 and state == 0
+            state = item.distance_m
+        elif isinstance(item, Waypoint):
+            p = lonlat_arrays_to_en(np.array([item.lon_deg]), np.array([item.lat_deg]), ORIGIN)
+            p = (float(p[0][0]), float(p[1][0]))
+            if prev is not None:
+                leg = LineString([prev, p])
+                if state > 0:
+                    on += leg.length
+                    # Photographing: over the area, give or take the overshoot and a step-over.
+                    assert area_en.buffer(10 + r.stats.line_spacing_m).contains(leg)
+                else:
+                    off += leg.length
+            prev = p
+    assert stretches >= 2  # north-south lines are split by the notch, the pond and the zone
+    assert off > 0 and on > 10 * off
+    assert r.stats.photos == pytest.approx(on / r.stats.trigger_distance_m, rel=0.05)

@@ -5,6 +5,20 @@ import math
 from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
+from mission.items import (
+    ChangeSpeed,
+    Delay,
+    Gimbal,
+    Land,
+    Loiter,
+    RegionOfInterest,
+    ReturnToLaunch,
+    Takeoff,
+    TakePhoto,
+    TriggerDistance,
+    Waypoint,
+)
+
 
 @st.composite
 def star_polygons(draw, centre=(0.0, 0.0), r_min=60.0, r_max=600.0, n_min=3, n_max=12):
@@ -41,3 +55,24 @@ def exclusion_zones(draw, n_max=2):
                            r_min=15, r_max=80, n_max=6))
         for _ in range(draw(st.integers(1, n_max)))
     ]
+
+
+lat = st.floats(-90, 90)
+lon = st.floats(-180, 180)
+alt = st.floats(-100, 5000)
+datum = st.sampled_from(["home", "amsl", "terrain"])
+small = st.floats(0, 1000)
+
+any_item = st.one_of(
+    st.builds(Waypoint, lat_deg=lat, lon_deg=lon, alt_m=st.none() | alt, alt_datum=datum,
+              hold_s=small, acceptance_radius_m=small, yaw_deg=st.none() | st.floats(0, 359)),
+    st.builds(Takeoff, lat_deg=lat, lon_deg=lon, alt_m=alt, alt_datum=datum, pitch_deg=small),
+    st.builds(Land, lat_deg=lat, lon_deg=lon, alt_m=alt, alt_datum=datum),
+    st.builds(Loiter, lat_deg=lat, lon_deg=lon, alt_m=alt, hold_s=small, radius_m=small),
+    st.builds(RegionOfInterest, lat_deg=lat, lon_deg=lon, alt_m=alt),
+    st.just(ReturnToLaunch()), st.just(TakePhoto()),
+    st.builds(Gimbal, pitch_deg=st.floats(-90, 30), yaw_deg=st.floats(-180, 180)),
+    st.builds(TriggerDistance, distance_m=small),
+    st.builds(ChangeSpeed, speed_mps=st.floats(0.1, 30), ground=st.booleans()),
+    st.builds(Delay, delay_s=small),
+)

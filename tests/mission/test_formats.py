@@ -34,7 +34,7 @@ from mission.items import (
     Waypoint,
 )
 from mission.plan import FenceCircle, FencePolygon, Home, Plan, RallyPoint
-from tests.mission.test_items import items as any_item
+from tests.mission.strategies import any_item
 
 FIXTURES = Path("/work/shared/fixtures/qgc")
 FIXTURE_FILES = sorted(FIXTURES.glob("*.plan"))

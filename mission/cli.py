@@ -29,7 +29,13 @@ from mission.orbit import Ring, orbit_rings
 from mission.perimeter import perimeter
 from mission.plan import Home, Plan
 from mission.route import plan_transit
-from mission.search import SearchPlan, expanding_square, parallel_search, sector_search
+from mission.search import (
+    SearchPlan,
+    expanding_square,
+    parallel_search,
+    parallel_search_split,
+    sector_search,
+)
 from mission.split import split_area
 from mission.survey import SweepSettings
 from mission.validation import Issue, Limits, validate_plan, validate_polygon
@@ -231,9 +237,14 @@ def search_command(
     legs: Annotated[int, typer.Option(help="expanding square: number of legs")] = 12,
     radius_m: Annotated[float, typer.Option("--radius-m", help="sector search radius")] = 300.0,
     bearing_deg: Annotated[float, typer.Option("--bearing-deg", help="first leg")] = 0.0,
+    start: Annotated[
+        list[str] | None,
+        typer.Option("--start", help="parallel/creeping: LAT,LON of each drone (repeat)"),
+    ] = None,
     home: HomeOpt = None,
 ) -> None:
-    """IAMSAR search pattern around a datum or over an area, with its PoD."""
+    """IAMSAR search pattern around a datum or over an area, with its PoD; parallel and
+    creeping searches are shared between drones given by --start (OUT-1, OUT-2, …)."""
     with _cli_errors():
         result: SearchPlan
         if pattern in ("expanding-square", "sector"):
@@ -248,8 +259,21 @@ def search_command(
         elif pattern in ("parallel", "creeping"):
             if area is None:
                 raise _Problems([f"--area: {pattern} needs a search area"])
-            result = parallel_search(_polygons(area, "--area")[0], sweep_width_m=sweep_width_m,
-                                     alt_m=alt_m, creeping=pattern == "creeping")
+            poly = _polygons(area, "--area")[0]
+            if start:
+                pts = [_latlon(s, f"--start[{k}]") for k, s in enumerate(start)]
+                for k, part in enumerate(parallel_search_split(
+                        poly, starts=pts, sweep_width_m=sweep_width_m, alt_m=alt_m,
+                        creeping=pattern == "creeping")):
+                    h = Home(lat_deg=pts[k][0], lon_deg=pts[k][1])
+                    path = out.with_name(f"{out.stem}-{k + 1}{out.suffix}")
+                    plan = _with_flight(part.plan, h, alt_m)
+                    _write(path, plan)
+                    _summary(path, plan, f"{part.searched_area_m2 / 1e4:.1f} ha, PoD "
+                             f"{100 * part.pod:.0f} %")
+                return
+            result = parallel_search(poly, sweep_width_m=sweep_width_m, alt_m=alt_m,
+                                     creeping=pattern == "creeping")
         else:
             raise _Problems([f"--pattern: {pattern!r} is not expanding-square, sector, "
                              "parallel or creeping"])

@@ -10,6 +10,7 @@ probability of detection uses the inverse-cube law for systematic search (IAMSAR
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from shapely.geometry import Polygon
 from mission.geodesy import Origin, en_to_latlon_list, latlon_to_en, lonlat_geometry_to_enu
 from mission.items import MissionItem, Waypoint
 from mission.plan import Plan
+from mission.split import split_area
 from mission.survey import SweepSettings, plan_sweep
 from mission.transit import path_length_m
 
@@ -130,6 +132,21 @@ def sector_search(lat_deg: float, lon_deg: float, *, radius_m: float, alt_m: flo
                    math.pi * radius_m**2)
 
 
+def _local(area: Polygon) -> tuple[Origin, Polygon]:
+    c = area.centroid
+    origin = Origin(lat_deg=c.y, lon_deg=c.x)
+    return origin, lonlat_geometry_to_enu(area, origin)
+
+
+def _leg_angle_deg(local: Polygon, creeping: bool) -> float:
+    """Legs along the long side of the area's smallest enclosing rectangle, or across it."""
+    rect = np.asarray(local.minimum_rotated_rectangle.exterior.coords)
+    sides = np.diff(rect[:3], axis=0)
+    long_side = sides[int(np.argmax(np.hypot(*sides.T)))]
+    major_deg = math.degrees(math.atan2(long_side[0], long_side[1])) % 180.0
+    return (major_deg + 90.0) % 180.0 if creeping else major_deg
+
+
 def parallel_search(area: Polygon, *, sweep_width_m: float, alt_m: float,
                     creeping: bool = False, coverage_factor: float = 1.0,
                     start: tuple[float, float] | None = None) -> SearchPlan:
@@ -139,17 +156,27 @@ def parallel_search(area: Polygon, *, sweep_width_m: float, alt_m: float,
     """
     spacing = track_spacing_m(sweep_width_m, coverage_factor)
     _check("alt_m", alt_m)
-    c = area.centroid
-    origin = Origin(lat_deg=c.y, lon_deg=c.x)
-    local = lonlat_geometry_to_enu(area, origin)
-    rect = np.asarray(local.minimum_rotated_rectangle.exterior.coords)
-    sides = np.diff(rect[:3], axis=0)
-    long_side = sides[int(np.argmax(np.hypot(*sides.T)))]
-    major_deg = math.degrees(math.atan2(long_side[0], long_side[1])) % 180.0
-    angle = (major_deg + 90.0) % 180.0 if creeping else major_deg
+    origin, local = _local(area)
+    angle = _leg_angle_deg(local, creeping)
     here = latlon_to_en(*start, origin) if start else None
     sweep = plan_sweep(local, SweepSettings(line_spacing_m=spacing, turnaround_m=0.0), angle,
                        start=here)
     pts = list(sweep.path)
     return _result(Plan(items=tuple(_waypoints(origin, pts, alt_m))), pts, sweep.line_spacing_m,
                    sweep_width_m, float(local.area))
+
+
+def parallel_search_split(area: Polygon, *, starts: Sequence[tuple[float, float]],
+                          sweep_width_m: float, alt_m: float, creeping: bool = False,
+                          coverage_factor: float = 1.0) -> list[SearchPlan]:
+    """A parallel-track or creeping-line search shared by one vehicle per start
+    (lat_deg, lon_deg): bands of even flight time, each searched from its vehicle."""
+    spacing = track_spacing_m(sweep_width_m, coverage_factor)
+    _check("alt_m", alt_m)
+    origin, local = _local(area)
+    here = [latlon_to_en(la, lo, origin) for la, lo in starts]
+    shares = split_area(local, here, SweepSettings(line_spacing_m=spacing, turnaround_m=0.0),
+                        angle_deg=_leg_angle_deg(local, creeping))
+    return [_result(Plan(items=tuple(_waypoints(origin, list(s.sweep.path), alt_m))),
+                    list(s.sweep.path), s.sweep.line_spacing_m, sweep_width_m, float(s.part.area))
+            for s in shares]

@@ -138,3 +138,13 @@ def test_check_lists_every_problem(tmp_path) -> None:
     assert run("convert", str(FIXTURES / "simple_square.plan"), "-o", str(ok)).returncode == 0
     r = run("check", str(ok), "--vehicle", "quad-77wh")
     assert r.returncode == 0 and "no problems" in r.stdout
+
+
+def test_parallel_search_for_two_drones(tmp_path) -> None:
+    area = geojson(tmp_path / "area.geojson", FIELD)
+    r = run("search", "--pattern", "parallel", "--area", str(area), "--sweep-width-m", "60",
+            "--start", "22.5395,114.0495", "--start", "22.5445,114.0530",
+            "-o", str(tmp_path / "sar.plan"))
+    assert r.returncode == 0, r.stderr
+    assert sorted(f.name for f in tmp_path.glob("sar-*.plan")) == ["sar-1.plan", "sar-2.plan"]
+    assert all("PoD" in line for line in r.stdout.splitlines())

@@ -16,6 +16,7 @@ from mission.search import (
     SearchError,
     expanding_square,
     parallel_search,
+    parallel_search_split,
     pod_random,
     pod_systematic,
     sector_search,
@@ -155,3 +156,19 @@ def test_facade_scan_faces_the_wall_at_every_height() -> None:
         yaw = math.radians(w.yaw_deg)
         look = (e + 10 * math.sin(yaw), n + 10 * math.cos(yaw))
         assert Polygon([(0, 0), (30, 0), (30, 20), (0, 20)]).exterior.distance(Point(look)) < 0.6
+
+
+def test_parallel_search_shared_by_three_drones_keeps_spacing_and_pod() -> None:
+    rect = _lonlat_poly([(0, 0), (3000, 0), (3000, 1200), (0, 1200)])
+    starts_en = [(-500, 0), (-500, 600), (-500, 1200)]
+    lon, lat = en_arrays_to_lonlat(*np.array(starts_en, dtype=float).T, ORIGIN)
+    parts = parallel_search_split(rect, starts=list(zip(lat, lon, strict=True)),
+                                  sweep_width_m=100, alt_m=60)
+    assert len(parts) == 3
+    assert sum(p.searched_area_m2 for p in parts) == pytest.approx(3000 * 1200, rel=1e-4)
+    for p in parts:
+        assert p.track_spacing_m <= 100 + 1e-6
+        assert p.pod >= 0.78  # coverage factor about 1 in every band
+    # Each drone searches the band nearest its start: first waypoints ordered south to north.
+    firsts = [_en(p.plan)[0][1] for p in parts]
+    assert firsts == sorted(firsts)

@@ -43,6 +43,7 @@ from mission.items import (
 )
 from mission.plan import CameraSettings, Home, Plan, Section
 from mission.survey import SurveyError, Sweep, SweepSettings, plan_survey_sweep, plan_sweep
+from mission.validation import validate_polygon
 
 DEFAULT_ALT_M = 60.0
 SurveyStyle = Literal["grid", "double", "oblique"]
@@ -139,7 +140,12 @@ def camera_waypoints(
 
 
 def plan_survey(req: SurveyRequest) -> SurveyResult:
-    """Plan a mapping survey of `req.area`; raises `SurveyError` naming the bad field."""
+    """Plan a mapping survey of `req.area`; raises `SurveyError` naming every bad field."""
+    issues = validate_polygon(req.area, "area") + [
+        i for k, z in enumerate(req.exclusions) for i in validate_polygon(z, f"exclusions[{k}]")
+    ]
+    if issues:
+        raise SurveyError("; ".join(str(i) for i in issues))
     alt = survey_alt_m(req)
     spacing = line_spacing_m(req.camera, alt, req.side_overlap_pct)
     trigger = trigger_distance_m(req.camera, alt, req.front_overlap_pct)

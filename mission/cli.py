@@ -160,6 +160,9 @@ def survey_command(
     home: HomeOpt = None,
     speed_mps: Annotated[float, typer.Option("--speed-mps")] = 10.0,
     vehicle: Annotated[str, typer.Option(help="energy profile")] = "quad-77wh",
+    sorties: Annotated[
+        bool, typer.Option("--sorties", help="also write OUT-s1, OUT-s2, … one per battery")
+    ] = False,
 ) -> None:
     """Lawn-mower survey of an area with camera-derived spacing; --drones splits it."""
     with _cli_errors():
@@ -191,8 +194,20 @@ def survey_command(
             _summary(out, result.plan, f"{s.lines} lines at {s.angle_deg:.0f}°, spacing "
                      f"{s.line_spacing_m:.1f} m, GSD {s.gsd_cm:.2f} cm, coverage "
                      f"{s.coverage_pct:.1f} %", profile)
+            if sorties:
+                _write_sorties(result.plan, out, profile)
             return
         _split_survey(req, drones, starts, out, profile)
+
+
+def _write_sorties(plan: Plan, out: Path, profile: VehicleProfile) -> None:
+    """One file per battery, each from home and back, resuming where the last one stopped."""
+    if plan.home is None:
+        raise _Problems(["--home: sorties start and end at home; give --home LAT,LON"])
+    for k, sortie in enumerate(split_sorties(plan, profile), start=1):
+        path = out.with_name(f"{out.stem}-s{k}{out.suffix}")
+        _write(path, sortie)
+        _summary(path, sortie, "", profile)
 
 
 def _split_survey(req: SurveyRequest, k: int, starts: list[tuple[float, float]], out: Path,

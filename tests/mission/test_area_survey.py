@@ -101,3 +101,12 @@ def test_camera_is_off_on_connections_between_cells() -> None:
     assert stretches >= 2  # north-south lines are split by the notch, the pond and the zone
     assert off > 0 and on > 10 * off
     assert r.stats.photos == pytest.approx(on / r.stats.trigger_distance_m, rel=0.05)
+
+
+def test_bad_area_and_zone_are_reported_together() -> None:
+    bowtie = Polygon([(8.0, 47.0), (8.01, 47.01), (8.01, 47.0), (8.0, 47.01)])
+    flat = Polygon([(8.0, 47.0), (8.001, 47.001), (8.002, 47.002)])
+    with pytest.raises(SurveyError) as e:
+        plan_survey(SurveyRequest(area=bowtie, exclusions=(flat,)))
+    assert str(e.value) == ("area: crosses itself at lat 47.005000, lon 8.005000; "
+                            "exclusions[0]: has no area (its corners lie on one line)")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mission.energy import VEHICLE_PROFILES, estimate_flight
 from mission.formats.qgc import read_qgc_plan
 from mission.formats.wpl import read_wpl
 from mission.items import Waypoint
@@ -148,3 +149,23 @@ def test_parallel_search_for_two_drones(tmp_path) -> None:
     assert r.returncode == 0, r.stderr
     assert sorted(f.name for f in tmp_path.glob("sar-*.plan")) == ["sar-1.plan", "sar-2.plan"]
     assert all("PoD" in line for line in r.stdout.splitlines())
+
+
+def test_survey_too_big_for_one_battery_is_written_as_sorties(tmp_path) -> None:
+    area = geojson(tmp_path / "area.geojson", FIELD)
+    out = tmp_path / "big.waypoints"
+    r = run("survey", "--area", str(area), "--alt-m", "40", "--home", "22.5395,114.0495",
+            "--vehicle", "mini-40wh", "--sorties", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    n = int(first.split(" sorties on ")[0].rsplit(" ", 1)[1])
+    files = sorted(tmp_path.glob("big-s*.waypoints"))
+    assert n >= 2 and len(files) == n
+    profile = VEHICLE_PROFILES["mini-40wh"]
+    full = read_wpl(out.read_text())
+    flown = []
+    for f in files:
+        sortie = read_wpl(f.read_text())
+        assert estimate_flight(sortie, profile).fits
+        flown += [i for i in sortie.items if isinstance(i, Waypoint)]
+    assert flown == [i for i in full.items if isinstance(i, Waypoint)]

@@ -18,7 +18,24 @@ class FormatError(ValueError):
 
 
 def _text(fn: Callable[[str], Plan]) -> Callable[[bytes], Plan]:
-    return lambda data: fn(data.decode("utf-8-sig"))
+    def read(data: bytes) -> Plan:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"file: not UTF-8 text (byte {exc.start})") from None
+        return fn(text)
+
+    return read
+
+
+def _read_doc(text: str) -> Plan:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"file: not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(doc, dict):
+        raise FormatError("file: not a Skywatch plan document")
+    return plan_from_doc(doc)
 
 
 READERS: dict[str, Callable[[bytes], Plan]] = {
@@ -28,7 +45,7 @@ READERS: dict[str, Callable[[bytes], Plan]] = {
     ".geojson": _text(read_plan_geojson),
     ".kml": _text(read_kml),
     ".kmz": read_kmz,
-    ".json": _text(lambda t: plan_from_doc(json.loads(t))),
+    ".json": _text(_read_doc),
 }
 WRITERS: dict[str, Callable[[Plan], bytes]] = {
     ".plan": lambda p: write_qgc_plan(p).encode(),

@@ -213,3 +213,10 @@ def test_bad_files_name_the_place(call, start) -> None:
     with pytest.raises((QgcFormatError, WplFormatError, GeoJsonFormatError, FormatError)) as e:
         call()
     assert str(e.value).startswith(start)
+
+
+def test_bad_skywatch_json_names_the_file() -> None:
+    with pytest.raises(FormatError, match=r"^file: not JSON"):
+        read_plan("x.json", b"{nope")
+    with pytest.raises(FormatError, match=r"^file: not UTF-8"):
+        read_plan("x.plan", b"\xff\xfe\x00")

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
+from mission.geodesy import distance_m
 from mission.items import (
     MAV_FRAME_GLOBAL,
     MAV_FRAME_GLOBAL_TERRAIN_ALT,
     MavCommand,
     MissionItem,
+    TriggerDistance,
+    item_position,
     item_to_mav,
     mav_to_item,
 )
@@ -37,6 +41,10 @@ ALT_MODE_CALC_ABOVE_TERRAIN = 3
 ALT_MODE_TERRAIN_FRAME = 4
 _COORD_FRAMES = {0: ALT_MODE_AMSL, 3: ALT_MODE_RELATIVE, 5: ALT_MODE_AMSL, 6: ALT_MODE_RELATIVE,
                  10: ALT_MODE_TERRAIN_FRAME, 11: ALT_MODE_TERRAIN_FRAME}
+
+
+#: Extra CameraCalc key (QGroundControl ignores it) keeping the name from Skywatch's table.
+SKYWATCH_CAMERA_KEY = "SkywatchCameraName"
 
 
 class QgcFormatError(ValueError):
@@ -75,7 +83,8 @@ def _camera(calc: dict[str, Any]) -> CameraSettings | None:
     if "SensorWidth" not in calc:
         return None
     return CameraSettings(
-        name=str(calc.get("CameraName", "")), sensor_width_mm=float(calc["SensorWidth"]),
+        name=str(calc.get(SKYWATCH_CAMERA_KEY, calc.get("CameraName", ""))),
+        sensor_width_mm=float(calc["SensorWidth"]),
         sensor_height_mm=float(calc["SensorHeight"]), focal_length_mm=float(calc["FocalLength"]),
         image_width_px=int(calc["ImageWidth"]), image_height_px=int(calc["ImageHeight"]),
         front_overlap_pct=float(calc.get("FrontalOverlap", 0)),
@@ -176,13 +185,29 @@ def _simple_doc(item: MissionItem, jump_id: int) -> dict[str, Any]:
     return d
 
 
+def _camera_shots(items: Sequence[MissionItem]) -> int:
+    """Photos the distance trigger takes over these items (QGroundControl's CameraShots)."""
+    shots, trigger_m, here = 0.0, 0.0, None
+    for item in items:
+        if isinstance(item, TriggerDistance):
+            trigger_m = item.distance_m
+            shots += 1 if trigger_m > 0 else 0  # "trigger once immediately"
+        pos = item_position(item)
+        if pos is not None:
+            if here is not None and trigger_m > 0:
+                shots += distance_m(*here, *pos) / trigger_m
+            here = pos
+    return int(shots)
+
+
 def _survey_doc(plan: Plan, s: Section, jump_id: int) -> dict[str, Any]:
     inner = [_simple_doc(it, jump_id + k) for k, it in enumerate(plan.items[s.first:s.last + 1])]
     cam = s.camera
     calc: dict[str, Any] = {
         "AdjustedFootprintFrontal": s.trigger_distance_m,
         "AdjustedFootprintSide": s.line_spacing_m,
-        "CameraName": cam.name if cam else "Manual (no camera specs)", "DistanceMode": 1,
+        # QGroundControl knows its own camera list; others load as its "Custom Camera".
+        "CameraName": "Custom Camera" if cam else "Manual (no camera specs)", "DistanceMode": 1,
         "DistanceToSurface": s.alt_m, "version": 2,
     }
     if cam is not None:
@@ -194,13 +219,13 @@ def _survey_doc(plan: Plan, s: Section, jump_id: int) -> dict[str, Any]:
             "ImageHeight": cam.image_height_px, "ImageWidth": cam.image_width_px,
             "Landscape": True, "MinTriggerInterval": 0, "SensorHeight": cam.sensor_height_mm,
             "SensorWidth": cam.sensor_width_mm, "SideOverlap": cam.side_overlap_pct,
-            "ValueSetIsDistance": False,
+            "ValueSetIsDistance": False, SKYWATCH_CAMERA_KEY: cam.name,
         })
     visual = [[d["params"][4], d["params"][5]] for d in inner if d["command"] == 16]
     return {
         "TransectStyleComplexItem": {
-            "CameraCalc": calc, "CameraShots": 0, "CameraTriggerInTurnAround": True,
-            "FollowTerrain": False, "HoverAndCapture": False, "Items": inner,
+            "CameraCalc": calc, "CameraShots": _camera_shots(plan.items[s.first:s.last + 1]),
+            "CameraTriggerInTurnAround": True, "HoverAndCapture": False, "Items": inner,
             "Refly90Degrees": False, "TurnAroundDistance": s.turnaround_m,
             "VisualTransectPoints": visual, "version": 2,
         },

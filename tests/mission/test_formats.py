@@ -92,10 +92,17 @@ def test_geofence_fixture_has_an_inclusion_and_an_exclusion() -> None:
     assert plan.fence_polygons[1].vertices[1] == (38.750850553167055, -77.4972259712925)
 
 
+SURVEY = SurveyRequest(
+    area=Polygon([(8.545, 47.397), (8.551, 47.397), (8.551, 47.401), (8.545, 47.401)]),
+    alt_m=50, home=Home(lat_deg=47.3965, lon_deg=8.5445, alt_amsl_m=488))
+
+
 def _survey_plan() -> Plan:
-    area = Polygon([(8.545, 47.397), (8.551, 47.397), (8.551, 47.401), (8.545, 47.401)])
-    home = Home(lat_deg=47.3965, lon_deg=8.5445, alt_amsl_m=488)
-    return plan_survey(SurveyRequest(area=area, alt_m=50, home=home)).plan
+    return plan_survey(SURVEY).plan
+
+
+def _survey_photos() -> int:
+    return plan_survey(SURVEY).stats.photos
 
 
 def test_survey_is_written_as_qgc_writes_a_survey_and_reads_back() -> None:
@@ -109,7 +116,14 @@ def test_survey_is_written_as_qgc_writes_a_survey_and_reads_back() -> None:
     assert commands[0] == 16 and commands[1] == 206 and commands[-1] == 206
     assert set(commands[2:-1]) == {16}
     assert inner[1]["params"][0] == pytest.approx(plan.sections[0].trigger_distance_m)
-    assert survey["TransectStyleComplexItem"]["CameraCalc"]["DistanceToSurface"] == 50
+    tsc = survey["TransectStyleComplexItem"]
+    assert tsc["CameraCalc"]["DistanceToSurface"] == 50
+    # Every key QGroundControl's loader requires of a version-2 transect item is there.
+    assert {"version", "TurnAroundDistance", "CameraTriggerInTurnAround", "HoverAndCapture",
+            "Refly90Degrees", "CameraCalc", "VisualTransectPoints", "Items",
+            "CameraShots"} <= set(tsc)
+    # The planner's own photo count (from the local-frame path) agrees with the file's.
+    assert tsc["CameraShots"] == pytest.approx(_survey_photos(), rel=0.02)
     # Takeoff, gimbal, the survey's own items, return: jump ids run on through the survey.
     assert [i["doJumpId"] for i in items if "doJumpId" in i] == [1, 2, len(inner) + 3]
     assert read_qgc_plan(write_qgc_plan(plan)) == plan

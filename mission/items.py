@@ -315,7 +315,8 @@ def item_from_dict(d: dict[str, object], field: str = "item") -> MissionItem:
     try:
         if cls is RawItem:
             m = d["mav"]
-            assert isinstance(m, dict)
+            if not isinstance(m, dict):
+                raise ItemError(f"{field}.mav: expected an object with command, frame, params")
             params = tuple(None if v is None else float(v) for v in m["params"])
             if len(params) != 7:
                 raise ItemError(f"{field}.mav.params: needs 7 values, got {len(params)}")
@@ -323,5 +324,5 @@ def item_from_dict(d: dict[str, object], field: str = "item") -> MissionItem:
                                           params=params,  # type: ignore[arg-type]
                                           autocontinue=bool(m.get("autocontinue", True))))
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
-    except (KeyError, TypeError, AssertionError) as exc:
+    except (KeyError, TypeError) as exc:
         raise ItemError(f"{field}: not a valid {kind} item ({exc})") from None

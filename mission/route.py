@@ -15,9 +15,10 @@ from mission.validation import Limits
 
 def plan_transit(points: Sequence[tuple[float, float]], *, alt_m: float,
                  zones: Sequence[Polygon] = (), clearance_m: float = 10.0,
-                 limits: Limits = Limits()) -> tuple[Plan, float]:  # noqa: B008 (frozen)
+                 limits: Limits | None = None) -> tuple[Plan, float]:
     """Waypoints through `points` (lat_deg, lon_deg) that bend around `zones` (lon, lat);
     returns the plan and its length in metres. Raises `TransitError` naming the field."""
+    limits = limits or Limits()
     if len(points) < 2:
         raise TransitError("points: give a start and a goal")
     if not limits.min_alt_m <= alt_m <= limits.max_alt_m:

@@ -90,13 +90,14 @@ def _legs_enu(plan: Plan, origin: Origin) -> list[tuple[int, LineString]]:
 
 def validate_plan(
     plan: Plan,
-    limits: Limits = Limits(),  # noqa: B008  (frozen value)
+    limits: Limits | None = None,
     zones: Sequence[Polygon] = (),
     fence: Polygon | None = None,
     vehicle: VehicleProfile | None = None,
 ) -> list[Issue]:
     """Every problem of `plan`: coordinates, altitudes, legs through `zones` (lon, lat) or the
     plan's own exclusion fences, legs leaving `fence` or the inclusion fences, battery, size."""
+    limits = limits or Limits()
     issues: list[Issue] = []
     max_items = min(limits.max_items, vehicle.max_items if vehicle else limits.max_items)
     if len(plan.items) > max_items:

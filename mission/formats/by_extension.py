@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import PurePath
 
 from mission.formats.geojson import read_plan_geojson, write_plan_geojson
@@ -57,7 +57,7 @@ WRITERS: dict[str, Callable[[Plan], bytes]] = {
 }
 
 
-def _ext(name: str, table: dict[str, object]) -> str:
+def _ext(name: str, table: Collection[str]) -> str:
     ext = PurePath(name).suffix.lower()
     if ext not in table:
         raise FormatError(f"{name}: unknown extension {ext!r}; use one of "
@@ -66,8 +66,8 @@ def _ext(name: str, table: dict[str, object]) -> str:
 
 
 def read_plan(name: str, data: bytes) -> Plan:
-    return READERS[_ext(name, READERS)](data)  # type: ignore[arg-type]
+    return READERS[_ext(name, READERS)](data)
 
 
 def write_plan(name: str, plan: Plan) -> bytes:
-    return WRITERS[_ext(name, WRITERS)](plan)  # type: ignore[arg-type]
+    return WRITERS[_ext(name, WRITERS)](plan)

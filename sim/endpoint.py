@@ -20,6 +20,7 @@ from sim.commands import CommandArgs, args_from_int, args_from_long, run_command
 from sim.events import HeartbeatNow, ItemReached, MissionCurrentChanged, PhotoTaken, StatusText
 from sim.mav_result import Result
 from sim.mission_protocol import MissionProtocol
+from sim.resends import ResendFilter, command_key
 from sim.streams import StreamScheduler
 from sim.telemetry import STREAMS, autopilot_version, heartbeat, mission_current, quaternion
 
@@ -50,6 +51,7 @@ class VehicleEndpoint:
             {mid: every for mid, (every, _) in STREAMS.items()}, phase_frac=phase_frac,
             max_wall_gap_s={mavlink.MAVLINK_MSG_ID_HEARTBEAT: HEARTBEAT_MAX_WALL_GAP_S})
         self.missions = MissionProtocol(autopilot, self.send)
+        self.resends = ResendFilter()
         self._utc_at_start_s = time.time()
         self.rejected_datagrams = 0
         self._statustext_id = 0
@@ -112,12 +114,12 @@ class VehicleEndpoint:
         elif mid == mavlink.MAVLINK_MSG_ID_COMMAND_LONG:
             args = args_from_long(msg.command, (msg.param1, msg.param2, msg.param3, msg.param4,
                                                 msg.param5, msg.param6, msg.param7))
-            self._command(msg, args)
+            self._command(msg, args, wall_s)
         elif mid == mavlink.MAVLINK_MSG_ID_COMMAND_INT:
             args = args_from_int(msg.command, msg.frame,
                                  (msg.param1, msg.param2, msg.param3, msg.param4),
                                  msg.x, msg.y, msg.z)
-            self._command(msg, args)
+            self._command(msg, args, wall_s)
         elif mid == mavlink.MAVLINK_MSG_ID_PARAM_REQUEST_LIST:
             for name in self.ap.params.names():
                 self._param_value(name)
@@ -141,8 +143,10 @@ class VehicleEndpoint:
         self.send(mavlink.MAVLink_param_value_message(
             name.encode(), value, ptype, len(params), params.index_of(name) or 0))
 
-    def _command(self, msg: mavlink.MAVLink_message, args: CommandArgs) -> None:
+    def _command(self, msg: mavlink.MAVLink_message, args: CommandArgs, wall_s: float) -> None:
         follow_up: mavlink.MAVLink_message | None = None
+        key = command_key((msg.get_srcSystem(), msg.get_srcComponent()), args)
+        earlier = self.resends.earlier_result(key, wall_s)
         if args.command == CMD_SET_MESSAGE_INTERVAL:
             ok = self.streams.set_interval(int(args.params[0]), args.params[1])
             result = Result.ACCEPTED if ok else Result.DENIED
@@ -152,8 +156,11 @@ class VehicleEndpoint:
                 wanted = mavlink.MAVLINK_MSG_ID_AUTOPILOT_VERSION
             follow_up = self._requested(wanted)
             result = Result.ACCEPTED if follow_up is not None else Result.DENIED
+        elif earlier is not None:
+            result = earlier
         else:
             result = run_command(self.ap, args)
+            self.resends.remember(key, result, wall_s)
         self.send(mavlink.MAVLink_command_ack_message(
             args.command, int(result), 0, 0, msg.get_srcSystem(), msg.get_srcComponent()))
         if follow_up is not None:

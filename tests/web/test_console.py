@@ -54,8 +54,31 @@ def _wait_until_connected(url: str, vehicles: int, timeout_s: float) -> None:
     raise TimeoutError(f"server not connected to {vehicles} vehicles: {last}")
 
 
+class ConsoleServer:
+    """`skywatch serve` as its own process, restartable on the same port and data directory."""
+
+    def __init__(self, fleet: Path, data_dir: Path, log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._args = [SKYWATCH, "serve", "--fleet", str(fleet), "--port", str(self.port),
+                      "--data-dir", str(data_dir)]
+        self._log = log
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, vehicles: int) -> None:
+        with self._log.open("ab") as log:
+            self._process = subprocess.Popen(self._args, stdout=log, stderr=subprocess.STDOUT)
+        _wait_until_connected(self.url, vehicles, timeout_s=60)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=15)
+            self._process = None
+
+
 @pytest.fixture(scope="module")
-def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
     tmp_path = tmp_path_factory.mktemp("console")
     vehicles = default_vehicles(4, 1)
     world = tmp_path / "world.yaml"  # every vehicle starts on its dock
@@ -65,27 +88,20 @@ def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         fleet.write_text(yaml.safe_dump(fleet_document(
             vehicles, SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG, base_port=sim.base_port
         )))
-        port = _free_port()
-        server = subprocess.Popen(
-            [SKYWATCH, "serve", "--fleet", str(fleet), "--port", str(port),
-             "--data-dir", str(tmp_path / "data")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        server = ConsoleServer(fleet, tmp_path / "data", tmp_path / "server.log")
+        server.start(vehicles=5)
         try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_until_connected(url, 5, timeout_s=60)
-            yield url
+            yield server
         finally:
-            server.terminate()
-            server.wait(timeout=15)
+            server.stop()
 
 
 @pytest.fixture
-def page(console_url: str) -> Iterator[Page]:
+def page(console: ConsoleServer) -> Iterator[Page]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(console_url)
+        page.goto(console.url)
         yield page
         browser.close()
 
@@ -151,3 +167,25 @@ def test_five_vehicles_appear_and_a_drone_takes_off_flies_where_clicked_and_land
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "console.png"))
+
+
+def test_the_console_reconnects_after_a_server_restart_and_keeps_updating(
+    page: Page, console: ConsoleServer
+) -> None:
+    """The console resumes with `since`; the restarted server numbers events above the old
+    ones (its journal is on disk), so what happens after the restart reaches the page."""
+    expect(page.locator('[data-testid^="vehicle-marker-"]')).to_have_count(5, timeout=20_000)
+    expect(page.get_by_test_id("stream-status")).to_have_text("live")
+    page.get_by_test_id("vehicle-item-uav1").click()
+    expect(page.get_by_test_id("panel-armed")).to_have_text("disarmed")
+
+    console.stop()
+    expect(page.get_by_test_id("stream-status")).not_to_have_text("live", timeout=10_000)
+    console.start(vehicles=5)
+    expect(page.get_by_test_id("stream-status")).to_have_text("live", timeout=20_000)
+
+    armed = httpx.post(f"{console.url}/api/vehicles/uav1/commands", json={"command": "arm"},
+                       timeout=10)
+    assert armed.status_code == 200, armed.text
+    expect(page.get_by_test_id("panel-armed")).to_have_text("armed", timeout=10_000)
+    expect(page.get_by_test_id("command-status")).to_have_text("arm: accepted")

@@ -159,21 +159,24 @@ def _cell_path(cell: _Cell, from_top: bool, start_right: bool) -> list[Point2]:
 
 def _order_cells(cells: list[_Cell], start_r: Point2 | None) -> list[list[Point2]]:
     """Greedy: from where the vehicle is, fly next the cell whose nearest corner is closest."""
-    todo = list(range(len(cells)))
+    # The four ways into each cell: its bottom or top line, from the left or the right end.
+    entries = np.array([
+        [(c.segs[0][1], c.segs[0][0]), (c.segs[0][2], c.segs[0][0]),
+         (c.segs[-1][1], c.segs[-1][0]), (c.segs[-1][2], c.segs[-1][0])]
+        for c in cells
+    ])  # (cells, 4, 2)
+    todo = np.ones(len(cells), dtype=bool)
     here = start_r
     out: list[list[Point2]] = []
-    while todo:
-        best: tuple[float, int, list[Point2]] | None = None
-        for ci in todo:
-            for from_top in (False, True):
-                for start_right in (False, True):
-                    p = _cell_path(cells[ci], from_top, start_right)
-                    d = 0.0 if here is None else math.dist(here, p[0])
-                    if best is None or d < best[0]:
-                        best = (d, ci, p)
-        assert best is not None
-        _, ci, p = best
-        todo.remove(ci)
+    while todo.any():
+        if here is None:
+            ci, way = int(np.flatnonzero(todo)[0]), 0
+        else:
+            d = np.hypot(entries[..., 0] - here[0], entries[..., 1] - here[1])
+            d[~todo] = np.inf
+            ci, way = (int(v) for v in np.unravel_index(int(np.argmin(d)), d.shape))
+        todo[ci] = False
+        p = _cell_path(cells[ci], from_top=way >= 2, start_right=way % 2 == 1)
         out.append(p)
         here = p[-1]
     return out

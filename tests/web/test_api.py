@@ -228,3 +228,28 @@ async def test_a_vehicle_that_falls_silent_is_shown_lost_and_commands_get_503(
                 assert response.json() == {"detail": "vehicle 'uav0' link is lost"}
         finally:
             await registry.stop()
+
+
+async def test_arming_a_rover_before_its_gps_fix_is_refused_with_409(tmp_path: Path) -> None:
+    """The simulated vehicle has no 3D fix for its first 5 s (10 s wall at half speed)."""
+    world = tmp_path / "world.yaml"
+    world.write_text(yaml.safe_dump(world_document(
+        default_vehicles(0, 1), SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG
+    )))
+    with start_sim(tmp_path, vehicles=0, rovers=1, speedup=0.5, world=world) as sim:
+        events = EventLog()
+        registry = FleetRegistry(fleet_specs(sim.url, 0, 1), events)
+        await registry.start()
+        try:
+            app = create_app(registry, events, Settings(data_dir=tmp_path))
+            async with running_server(app) as server, websockets.connect(
+                server.ws_url + "?since=0"
+            ) as ws, httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+                first = await first_event(ws, lambda e: e["type"] == "telemetry", timeout_s=8)
+                assert first["vehicle_id"] == "ugv0" and first["gps_fix"] is False
+                response = await http.post("/api/vehicles/ugv0/commands", json={"command": "arm"})
+                assert response.status_code == 409, response.text
+                assert "denied" in response.json()["detail"].lower()  # the vehicle's answer
+                assert (await http.get("/api/vehicles/ugv0")).json()["armed"] is False
+        finally:
+            await registry.stop()

@@ -7,6 +7,7 @@ them score exactly the same boxes and ignore regions.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,3 +162,15 @@ def _header_size(path: Path) -> tuple[int, int]:
     if image is None:
         raise BadDataset(f"{path}: not a readable image")
     return image.shape[1], image.shape[0]
+
+
+def source_of(image_name: str) -> str:
+    """The source video of a Roboflow-exported frame (`<video>_mp4-<n>_jpg.rf.<hash>.jpg`);
+    a still is its own source. Frames of one video are near-duplicates, so sets are split by
+    source, never by frame."""
+    return image_name.split("_mp4-")[0] if "_mp4-" in image_name else f"still:{image_name}"
+
+
+def held_out_source(image_name: str) -> bool:
+    """A fixed third of the sources (by CRC32 of the source name), for validation."""
+    return zlib.crc32(source_of(image_name).encode()) % 3 == 0

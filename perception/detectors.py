@@ -10,7 +10,8 @@ import numpy as np
 from perception.detection import Detection, Detector, Modality
 from perception.learned_thermal import LearnedThermalDetector
 from perception.onnx_yolo import OnnxYoloDetector
-from perception.rgb import FireSmokeDetector, HogPersonDetector
+from perception.rgb import HogPersonDetector
+from perception.rgb_learned import LearnedFireSmokeDetector
 
 
 class CombinedDetector:
@@ -26,9 +27,9 @@ class CombinedDetector:
 
 def detector_for(modality: Modality, model_path: Path | None = None) -> Detector:
     """The user's YOLO-style model if given; else the learned thermal detector for thermal
-    frames, and colour/texture fire and smoke plus HOG people for RGB frames."""
+    frames, and the learned fire/smoke cell model plus HOG people for RGB frames."""
     if model_path is not None:
         return OnnxYoloDetector(model_path)
     if modality is Modality.THERMAL:
         return LearnedThermalDetector()
-    return CombinedDetector([FireSmokeDetector(), HogPersonDetector()])
+    return CombinedDetector([LearnedFireSmokeDetector(), HogPersonDetector()])

@@ -16,13 +16,13 @@ import onnxruntime as ort
 
 from perception.detection import Box, Detection, Modality, check_image
 from perception.nms import nms_indices
-from perception.patches import N_FEATURES, spot_features
+from perception.patches import N_FEATURES, peak_features
 from perception.thermal import (
     DEFAULT_PERSON_PX,
     ThermalParams,
     contrast_maps,
     find_fires,
-    find_spots,
+    find_peaks,
 )
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "thermal_person_mlp.onnx"
@@ -83,12 +83,11 @@ class LearnedThermalDetector:
         params = proposal_params(self.person_px)
         maps = contrast_maps(image, self.person_px)
         fires = find_fires(image, params)
-        spots = find_spots(image, params, maps)
+        peaks = find_peaks(maps.z, params)
         people: list[Detection] = []
-        if spots:
-            feats = spot_features(maps, spots, self.person_px)
+        if len(peaks):
+            feats = peak_features(maps, peaks, self.person_px)
             raw = self._session.run(None, {self._input: feats})[0]
-            peaks = np.array([s.peak_xy for s in spots], np.float32)
             scores, boxes = decode_outputs(raw, peaks, self.person_px,
                                            image.shape[1], image.shape[0])
             keep = [i for i in nms_indices(boxes, scores, self.nms_iou)

@@ -27,8 +27,8 @@ from perception.detection import Box, Detection, Modality
 from perception.evaluate import score_class
 from perception.learned_thermal import decode_outputs, proposal_params
 from perception.nms import nms_indices
-from perception.patches import spot_features
-from perception.thermal import DEFAULT_PERSON_PX, contrast_maps, find_spots
+from perception.patches import peak_features
+from perception.thermal import DEFAULT_PERSON_PX, contrast_maps, find_peaks
 
 
 def say(message: str) -> None:
@@ -56,37 +56,36 @@ def collect(data: YoloSet, mirror: bool) -> Frames:
     for item in data.items:
         image = read_image(item.image_path, Modality.THERMAL)
         maps = contrast_maps(image, DEFAULT_PERSON_PX)
-        spots = find_spots(image, params, maps)
+        found = find_peaks(maps.z, params)
         people = [b for lbl, b in item.truth.boxes if lbl == "person"]
-        lab = np.zeros(len(spots), np.float32)
-        tgt = np.zeros((len(spots), 4), np.float32)
-        for i, s in enumerate(spots):
-            x, y = s.peak_xy
+        lab = np.zeros(len(found), np.float32)
+        tgt = np.zeros((len(found), 4), np.float32)
+        for i, (x, y) in enumerate(found):
+            at_peak = Box(x1=x - pw / 2, y1=y - ph / 2, x2=x + pw / 2, y2=y + ph / 2)
             holding = [b for b in people if b.x1 <= x < b.x2 and b.y1 <= y < b.y2]
             if holding:
-                b = max(holding, key=lambda b: b.iou(s.box))
+                b = max(holding, key=lambda b: b.iou(at_peak))
                 cx, cy = b.center_px
                 lab[i] = 1
                 tgt[i] = ((cx - x) / pw, (cy - y) / ph,
                           np.log(max(b.x2 - b.x1, 1) / pw), np.log(max(b.y2 - b.y1, 1) / ph))
-            elif any(_half_inside(s.box, r) for r in item.truth.ignore):
+            elif any(_half_inside(at_peak, r) for r in item.truth.ignore):
                 lab[i] = -1
-        feats = spot_features(maps, spots, DEFAULT_PERSON_PX)
-        xs.append(feats)
+        xs.append(peak_features(maps, found, DEFAULT_PERSON_PX))
         labels.append(lab)
         targets.append(tgt)
-        peaks.append(np.array([s.peak_xy for s in spots], np.float32).reshape(-1, 2))
-        slices.append(slice(start, start + len(spots)))
+        peaks.append(found.astype(np.float32).reshape(-1, 2))
+        slices.append(slice(start, start + len(found)))
         sizes.append((image.shape[1], image.shape[0]))
-        start += len(spots)
+        start += len(found)
         if mirror:
-            xs.append(spot_features(maps, spots, DEFAULT_PERSON_PX, mirror=True))
+            xs.append(peak_features(maps, found, DEFAULT_PERSON_PX, mirror=True))
             mt = tgt.copy()
             mt[:, 0] = -mt[:, 0]
             labels.append(lab)
             targets.append(mt)
             peaks.append(peaks[-1])
-            start += len(spots)
+            start += len(found)
     return Frames(np.concatenate(xs), np.concatenate(labels), np.concatenate(targets),
                   np.concatenate(peaks), slices, sizes)
 
@@ -101,8 +100,8 @@ class Mlp:
     """Two hidden ReLU layers; output 0 is the person logit, 1..4 the box correction."""
 
     def __init__(self, n_in: int, hidden: tuple[int, ...], rng: np.random.Generator,
-                 mean: np.ndarray, std: np.ndarray) -> None:
-        dims = (n_in, *hidden, 5)
+                 mean: np.ndarray, std: np.ndarray, n_out: int = 5) -> None:
+        dims = (n_in, *hidden, n_out)
         self.w = [rng.normal(0, np.sqrt(2 / a), (a, b)).astype(np.float32)
                   for a, b in zip(dims[:-1], dims[1:], strict=True)]
         self.b = [np.zeros(b, np.float32) for b in dims[1:]]
@@ -118,28 +117,37 @@ class Mlp:
     def params(self) -> list[np.ndarray]:
         return self.w + self.b
 
+    def backward(self, grad: np.ndarray, acts: list[np.ndarray]) -> list[np.ndarray]:
+        grads_w, grads_b = [], []
+        g = grad
+        for k in range(len(self.w) - 1, -1, -1):
+            grads_w.insert(0, acts[k].T @ g)
+            grads_b.insert(0, g.sum(0))
+            if k:
+                g = (g @ self.w[k].T) * (acts[k] > 0)
+        return grads_w + grads_b
 
-def train_step(mlp: Mlp, x: np.ndarray, y: np.ndarray, t: np.ndarray, adam: dict,
+    def export(self, path: Path, metadata: dict[str, str]) -> None:
+        export_mlp(self, path, metadata)
+
+
+
+
+def train_step(model: Mlp, x: np.ndarray, y: np.ndarray, t: np.ndarray, adam: dict,
                lr: float, weight_decay: float) -> float:
-    out, acts = mlp.forward(x)
+    """One Adam step on binary cross-entropy (score) plus smooth-L1 (box, people only)."""
+    out, cache = model.forward(x)
     p = 1 / (1 + np.exp(-out[:, 0]))
-    n = len(x)
     grad = np.zeros_like(out)
-    grad[:, 0] = (p - y) / n
+    grad[:, 0] = (p - y) / len(x)
     pos = y > 0.5
-    diff = out[:, 1:] - t
-    huber = np.clip(diff, -1, 1)  # smooth-L1 gradient
+    huber = np.clip(out[:, 1:] - t, -1, 1)  # smooth-L1 gradient
     grad[pos, 1:] = huber[pos] / max(pos.sum(), 1) * 2.0
     loss = float(-np.mean(y * np.log(p + 1e-7) + (1 - y) * np.log(1 - p + 1e-7)))
-    grads_w, grads_b = [], []
-    g = grad
-    for k in range(len(mlp.w) - 1, -1, -1):
-        grads_w.insert(0, acts[k].T @ g + weight_decay * mlp.w[k])
-        grads_b.insert(0, g.sum(0))
-        if k:
-            g = (g @ mlp.w[k].T) * (acts[k] > 0)
     adam["t"] += 1
-    for i, (prm, gr) in enumerate(zip(mlp.params(), grads_w + grads_b, strict=True)):
+    for i, (prm, gr) in enumerate(zip(model.params(), model.backward(grad, cache),
+                                      strict=True)):
+        gr = gr + weight_decay * prm if prm.ndim > 1 else gr
         m, v = adam["m"][i], adam["v"][i]
         m *= 0.9
         m += 0.1 * gr
@@ -151,8 +159,9 @@ def train_step(mlp: Mlp, x: np.ndarray, y: np.ndarray, t: np.ndarray, adam: dict
     return loss
 
 
-def dev_ap(mlp: Mlp, dev: Frames, data: YoloSet) -> float:
-    out, _ = mlp.forward(dev.x)
+def dev_ap(model: Mlp, dev: Frames, data: YoloSet) -> float:
+    out = np.concatenate([model.forward(dev.x[i:i + 4096])[0]
+                          for i in range(0, len(dev.x), 4096)])
     preds = []
     for sl, (w, h) in zip(dev.slices, dev.sizes, strict=True):
         scores, boxes = decode_outputs(out[sl], dev.peaks[sl], DEFAULT_PERSON_PX, w, h)
@@ -163,7 +172,7 @@ def dev_ap(mlp: Mlp, dev: Frames, data: YoloSet) -> float:
     return score_class("person", [it.truth for it in data.items], preds).ap50
 
 
-def export(mlp: Mlp, path: Path, metadata: dict[str, str]) -> None:
+def export_mlp(mlp: Mlp, path: Path, metadata: dict[str, str]) -> None:
     inits = [numpy_helper.from_array(mlp.mean.astype(np.float32), "mean"),
              numpy_helper.from_array(mlp.std.astype(np.float32), "std")]
     nodes = [helper.make_node("Sub", ["features", "mean"], ["centred"]),
@@ -176,11 +185,12 @@ def export(mlp: Mlp, path: Path, metadata: dict[str, str]) -> None:
         if not last:
             nodes.append(helper.make_node("Relu", [f"z{k}"], [f"h{k + 1}"]))
     graph = helper.make_graph(
-        nodes, "thermal_person_mlp",
+        nodes, "mlp",
         [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["n", mlp.w[0].shape[0]])],
-        [helper.make_tensor_value_info("raw", TensorProto.FLOAT, ["n", 5])], inits)
+        [helper.make_tensor_value_info("raw", TensorProto.FLOAT, ["n", mlp.w[-1].shape[1]])],
+        inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
-                              producer_name="skywatch scripts/train_thermal_person.py")
+                              producer_name="skywatch scripts/train_*.py")
     model.ir_version = 8
     helper.set_model_props(model, metadata)
     onnx.checker.check_model(model)
@@ -197,6 +207,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--hidden", type=int, nargs="+", default=[128, 64])
     ap.add_argument("--weight-decay", type=float, default=1e-4)
+    ap.add_argument("--negatives-per-epoch", type=int, default=1_000_000)
     args = ap.parse_args()
     t0 = time.perf_counter()
     rng = np.random.default_rng(args.seed)
@@ -208,27 +219,36 @@ def main() -> None:
     say(f"{len(x)} training spots ({int(y.sum())} person), {len(dev.x)} dev spots, "
           f"{time.perf_counter() - t0:.0f} s")
     mean, std = x.mean(0), x.std(0) + 1e-3
-    mlp = Mlp(x.shape[1], tuple(args.hidden), rng, mean, std)
-    adam = {"t": 0, "m": [np.zeros_like(p) for p in mlp.params()],
-            "v": [np.zeros_like(p) for p in mlp.params()]}
+    model = Mlp(x.shape[1], tuple(args.hidden), rng, mean, std)
+    adam = {"t": 0, "m": [np.zeros_like(p) for p in model.params()],
+            "v": [np.zeros_like(p) for p in model.params()]}
     best_ap, best, best_epoch = -1.0, None, -1
     for epoch in range(args.epochs):
         lr = 1e-3 * (0.5 * (1 + np.cos(np.pi * epoch / args.epochs)))
-        order = rng.permutation(len(x))
-        losses = [train_step(mlp, x[b], y[b], t[b], adam, lr, args.weight_decay)
+        negatives = np.flatnonzero(y < 0.5)
+        if len(negatives) <= args.negatives_per_epoch:
+            order = rng.permutation(len(x))
+        else:  # every person, and a fresh random share of the (40x more) background spots
+            order = rng.permutation(np.concatenate([
+                np.flatnonzero(y > 0.5),
+                rng.choice(negatives, args.negatives_per_epoch, replace=False),
+            ]))
+        losses = [train_step(model, x[b], y[b], t[b], adam, lr, args.weight_decay)
                   for b in np.array_split(order, max(1, len(order) // 256))]
-        ap50 = dev_ap(mlp, dev, dev_set)
-        say(f"epoch {epoch:2d} loss {np.mean(losses):.4f} dev AP50 {ap50:.3f}")
+        ap50 = dev_ap(model, dev, dev_set)
+        say(f"epoch {epoch:2d} loss {np.mean(losses):.4f} dev AP50 {ap50:.3f} "
+            f"({time.perf_counter() - t0:.0f} s)")
         if ap50 > best_ap:
             best_ap, best_epoch = ap50, epoch
-            best = ([w.copy() for w in mlp.w], [b.copy() for b in mlp.b])
+            best = [p.copy() for p in model.params()]
     assert best is not None
-    mlp.w, mlp.b = best
-    export(mlp, args.out, {
+    for p, kept in zip(model.params(), best, strict=True):
+        p[...] = kept
+    model.export(args.out, {
         "training_data": "HIT-UAV train subset (hituav_train), CC BY 4.0, Suo et al. 2023",
         "validation": f"hituav_dev AP50 {best_ap:.3f} at epoch {best_epoch}",
         "seed": str(args.seed),
-        "hidden": json.dumps(args.hidden),
+        "architecture": f"mlp {json.dumps(args.hidden)}",
     })
     say(f"best dev AP50 {best_ap:.3f} (epoch {best_epoch}); wrote {args.out} "
           f"in {time.perf_counter() - t0:.0f} s")

@@ -1,0 +1,99 @@
+"""Learned RGB fire and smoke: a per-cell colour/texture classifier, regions grown from cells.
+
+The frame is cut into a grid of cells (19x19 for a 608x608 frame, 32 px each). Each cell is
+described by its colour statistics (RGB, HSV), flame- and haze-coloured fractions and texture,
+the same over its 3x3 neighbourhood, and the whole frame's, so that "bright and grey" means
+smoke in a dark scene but wall in a bright one. A small network shipped as ONNX
+(`models/rgb_fire_smoke_mlp.onnx`) gives each cell a fire and a smoke probability; connected
+cells above a threshold become one box. Fire and smoke in fire_dev are large, diffuse regions,
+so a cell grid loses little localisation and costs a millisecond of inference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from perception.detection import Box, Detection, Modality, check_image
+from perception.rgb import FireSmokeParams, colour_masks
+
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "rgb_fire_smoke_mlp.onnx"
+FRAME_PX = 608  #: frames are resized to this square before the grid is cut
+CELL_PX = 32
+GRID = FRAME_PX // CELL_PX
+LABELS = ("fire", "smoke")
+N_CELL_CHANNELS = 14
+N_FEATURES = 3 * N_CELL_CHANNELS + 2  #: cell, neighbourhood, frame; plus row, column
+
+
+def cell_features(rgb: np.ndarray) -> np.ndarray:
+    """(GRID * GRID, N_FEATURES) float32, row-major cells."""
+    frame = cv2.resize(rgb, (FRAME_PX, FRAME_PX), interpolation=cv2.INTER_AREA)
+    f = frame.astype(np.float32) / 255.0
+    hsv = cv2.cvtColor(frame, cv2.COLOR_RGB2HSV).astype(np.float32)
+    hue = hsv[:, :, 0] * (np.pi / 90.0)
+    fire, smoke = colour_masks(frame, FireSmokeParams())
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    texture = np.sqrt(gx * gx + gy * gy)
+    sat, val = hsv[:, :, 1] / 255.0, hsv[:, :, 2] / 255.0
+    channels = [f[:, :, 0], f[:, :, 1], f[:, :, 2], sat, val, np.cos(hue) * sat,
+                np.sin(hue) * sat, fire, smoke, texture, grey * grey,
+                (f[:, :, 0] - f[:, :, 2]), val * (1 - sat), (val > 0.9).astype(np.float32)]
+    stack = np.stack(channels, axis=2)
+    cells = cv2.resize(stack, (GRID, GRID), interpolation=cv2.INTER_AREA)
+    around = cv2.blur(cells, (3, 3), borderType=cv2.BORDER_REPLICATE)
+    whole = np.broadcast_to(cells.mean(axis=(0, 1)), cells.shape)
+    rows, cols = np.mgrid[0:GRID, 0:GRID].astype(np.float32) / (GRID - 1)
+    feats = np.concatenate([cells, around, whole, rows[:, :, None], cols[:, :, None]], axis=2)
+    return feats.reshape(GRID * GRID, N_FEATURES).astype(np.float32)
+
+
+def cells_to_detections(prob: np.ndarray, label: str, width: int, height: int,
+                        threshold: float) -> list[Detection]:
+    """Connected cells with probability >= threshold as boxes in frame pixels."""
+    grid = prob.reshape(GRID, GRID)
+    mask = (grid >= threshold).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    sx, sy = width / GRID, height / GRID
+    out = []
+    for k in range(1, n):
+        x, y, w, h, _ = stats[k]
+        score = float(grid[labels == k].mean())
+        out.append(Detection(label=label, score=score, box=Box(
+            x1=float(x * sx), y1=float(y * sy), x2=float((x + w) * sx), y2=float((y + h) * sy))))
+    return out
+
+
+class LearnedFireSmokeDetector:
+    """`Detector` for RGB frames: `fire` and `smoke` regions from the shipped cell model."""
+
+    def __init__(self, model_path: Path = DEFAULT_MODEL, threshold: float = 0.3) -> None:
+        if not Path(model_path).is_file():
+            raise FileNotFoundError(f"fire/smoke model {model_path} does not exist")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        self._session = ort.InferenceSession(str(model_path), options,
+                                             providers=["CPUExecutionProvider"])
+        self._input = self._session.get_inputs()[0].name
+        self.threshold = threshold
+
+    def cell_probabilities(self, rgb: np.ndarray) -> np.ndarray:
+        """(GRID * GRID, 2) fire and smoke probabilities."""
+        raw = self._session.run(None, {self._input: cell_features(rgb)})[0]
+        return 1.0 / (1.0 + np.exp(-raw))
+
+    def detect(self, image: np.ndarray, modality: Modality) -> list[Detection]:
+        if modality is not Modality.RGB:
+            return []
+        check_image(image, modality)
+        rgb = image if image.dtype == np.uint8 else (image // 257).astype(np.uint8)
+        prob = self.cell_probabilities(rgb)
+        h, w = image.shape[:2]
+        found = [d for k, label in enumerate(LABELS)
+                 for d in cells_to_detections(prob[:, k], label, w, h, self.threshold)]
+        return sorted(found, key=lambda d: -d.score)

@@ -7,8 +7,8 @@ sysid 1 + i; real aircraft may collide). MAVSDK crashes at interpreter exit with
 instances in a process (see the MAVSDK notes), so a server with more vehicles must group them;
 that is a scaling step the embedded default does not need.
 
-Telemetry subscriptions only copy fields into a mutable record and call back with a frozen
-`Telemetry`: MAVSDK drops callbacks when consumers are slow.
+Telemetry is read from MAVSDK's cache on a timer (see `_poll_telemetry` for why) and handed
+on as a frozen `Telemetry`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -35,6 +35,8 @@ from mavsdk.asyncio.plugins.mavlink_direct import (
 from mavsdk.asyncio.plugins.mission_raw import MissionItem, MissionRawAsync, MissionRawError
 from mavsdk.asyncio.plugins.param import ParamAsync, ParamError
 from mavsdk.asyncio.plugins.telemetry import TelemetryAsync
+from mavsdk.plugins.mission_raw.mission_raw import MissionRaw
+from mavsdk.plugins.telemetry.telemetry import Telemetry as TelemetryPlugin
 
 from fleet.link import LinkCallback, MissionRawItem, TelemetryCallback
 from fleet.model import (
@@ -69,6 +71,7 @@ GRIPPER_RELEASE = 0
 MAV_RESULTS = {0: "accepted", 1: "temporarily rejected", 2: "denied", 3: "unsupported",
                4: "failed", 5: "in progress", 6: "cancelled"}
 LINK_POLL_S = 0.25
+POLL_PERIOD_S = 0.05
 #: A STATUSTEXT this recent is taken as the vehicle's reason for refusing a command.
 REASON_WINDOW_S = 3.0
 _LANDED = {
@@ -133,10 +136,10 @@ class MavsdkLink:
         while self._system is None:
             self._system = await self._mavsdk.first_autopilot(timeout_s=1.0)
         system = self._system
-        tel = TelemetryAsync(system)
-        for name, stream in self._streams(tel, MissionRawAsync(system)):
-            self._tasks.append(asyncio.create_task(self._consume(name, stream),
-                                                   name=f"{self.spec.id}-{name}"))
+        self._tasks.append(asyncio.create_task(self._poll_telemetry(system),
+                                               name=f"{self.spec.id}-telemetry"))
+        self._tasks.append(asyncio.create_task(self._watch_status_text(system),
+                                               name=f"{self.spec.id}-status-text"))
         while True:
             connected = await system.is_connected()
             if connected and self._link is not LinkState.CONNECTED:
@@ -151,52 +154,47 @@ class MavsdkLink:
 
     # -- telemetry ----------------------------------------------------------------------------
 
-    def _streams(
-        self, tel: TelemetryAsync, mission: MissionRawAsync
-    ) -> list[tuple[str, tuple[AsyncIterator[Any], Callable[[Any], dict[str, Any]]]]]:
-        return [
-            ("position", (tel.subscribe_position(), lambda p: {
-                "lat_deg": p.latitude_deg, "lon_deg": p.longitude_deg,
-                "alt_amsl_m": p.absolute_altitude_m, "alt_rel_m": p.relative_altitude_m})),
-            ("heading", (tel.subscribe_heading(), lambda h: {"heading_deg": h.heading_deg})),
-            ("velocity", (tel.subscribe_velocity_ned(), lambda v: {
-                "ground_speed_mps": math.hypot(v.north_m_s, v.east_m_s),
-                "climb_mps": -v.down_m_s})),
-            ("battery", (tel.subscribe_battery(), lambda b: {
-                "battery_pct": _finite(b.remaining_percent)})),
-            ("armed", (tel.subscribe_armed(), lambda a: {"armed": bool(a)})),
-            ("flight_mode", (tel.subscribe_flight_mode(), lambda m: {
-                "flight_mode": m.name.lower()})),
-            ("landed", (tel.subscribe_landed_state(), lambda s: {
-                "landed_state": _LANDED.get(s.name, LandedState.UNKNOWN)})),
-            ("gps", (tel.subscribe_gps_info(), lambda g: {"gps_fix": g.fix_type.value >= 3})),
-            ("home", (tel.subscribe_home(), lambda h: {"home": Position(
-                lat_deg=h.latitude_deg, lon_deg=h.longitude_deg,
-                alt_amsl_m=h.absolute_altitude_m)})),
-            # MAVSDK reports total 0 for a mission it did not upload itself: unknown, not 0.
-            ("mission", (mission.subscribe_mission_progress(), lambda p: {
-                "mission_current": p.current, "mission_total": p.total or None})),
-            ("status_text", (tel.subscribe_status_text(), self._remember_text)),
-        ]
+    async def _poll_telemetry(self, system: System) -> None:
+        """Read MAVSDK's cached telemetry on a timer instead of subscribing to every stream.
 
-    def _remember_text(self, status: Any) -> dict[str, Any]:
-        self._last_text = (time.monotonic(), str(status.text))
-        return {}
+        Subscriptions deliver each message through a Python callback on MAVSDK's own thread;
+        at simulator speed-ups (hundreds of messages a second per vehicle) those callbacks
+        starve that thread, and with it the ground station's HEARTBEAT, so the vehicle thinks
+        its ground station is gone. The getters below only copy the latest values (a few
+        microseconds each, no thread hop), at 20 Hz.
+        """
+        tel = TelemetryPlugin(system._system)  # the synchronous plugin behind TelemetryAsync
+        mission = MissionRaw(system._system)
+        while True:
+            p, v, home = tel.position(), tel.velocity_ned(), tel.home()
+            progress = mission.mission_progress()
+            fields: dict[str, Any] = dict(
+                heading_deg=_finite(tel.heading().heading_deg),
+                ground_speed_mps=math.hypot(v.north_m_s, v.east_m_s),
+                climb_mps=-v.down_m_s,
+                battery_pct=_finite(tel.battery().remaining_percent),
+                armed=bool(tel.armed()),
+                flight_mode=tel.flight_mode().name.lower(),
+                landed_state=_LANDED.get(tel.landed_state().name, LandedState.UNKNOWN),
+                gps_fix=tel.gps_info().fix_type.value >= 3,
+                home=None if math.isnan(home.latitude_deg) else Position(
+                    lat_deg=home.latitude_deg, lon_deg=home.longitude_deg,
+                    alt_amsl_m=home.absolute_altitude_m),
+                mission_current=progress.current if progress.current >= 0 else None,
+                # MAVSDK reports total 0 for a mission it did not upload: unknown, not 0.
+                mission_total=progress.total or None,
+            )
+            if not math.isnan(p.latitude_deg):
+                fields.update(lat_deg=p.latitude_deg, lon_deg=p.longitude_deg,
+                              alt_amsl_m=p.absolute_altitude_m, alt_rel_m=p.relative_altitude_m)
+            self._t = replace(self._t, t_s=time.monotonic(), **fields)
+            self._on_telemetry(self._t)
+            await asyncio.sleep(POLL_PERIOD_S)
 
-    async def _consume(
-        self, name: str, stream: tuple[AsyncIterator[Any], Callable[[Any], dict[str, Any]]]
-    ) -> None:
-        source, to_fields = stream
-        try:
-            async for value in source:
-                fields = to_fields(value)
-                if fields:
-                    self._t = replace(self._t, t_s=time.monotonic(), **fields)
-                    self._on_telemetry(self._t)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # one broken stream must not take the link down
-            log.exception("%s: telemetry stream %s stopped", self.spec.id, name)
+    async def _watch_status_text(self, system: System) -> None:
+        """Remember the vehicle's last STATUSTEXT: it explains refusals (rare, so subscribed)."""
+        async for status in TelemetryAsync(system).subscribe_status_text():
+            self._last_text = (time.monotonic(), str(status.text))
 
     # -- commands -----------------------------------------------------------------------------
 

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("MAVLINK20", "1")
+from pymavlink import mavutil  # noqa: E402  (after choosing MAVLink 2)
+
 from fleet.events import EventLog
 from fleet.link import MissionRawItem
 from fleet.model import (
@@ -219,8 +222,9 @@ async def test_gcs_link_loss_makes_the_drone_return_and_the_fleet_relinks(
     await registry.command("uav0", Goto(lat_deg=away[0], lon_deg=away[1], alt_rel_m=20.0))
     await registry.stop()  # the ground station goes silent; the vehicle is on its own
 
-    # A new ground station on the same URLs, once the vehicle has had time to decide.
-    await asyncio.sleep(8.0 / SPEEDUP)
+    # Listen (without a heartbeat of our own, so we are no ground station) until the vehicle
+    # has switched to RTL by itself, then bring a new ground station up on the same URLs.
+    assert await asyncio.to_thread(_wait_for_px4_mode, sim, 0, PX4_AUTO_RTL, 30.0)
     again = FleetRegistry([spec(sim, i) for i in range(3)], EventLog())
     await again.start()
     try:
@@ -229,6 +233,19 @@ async def test_gcs_link_loss_makes_the_drone_return_and_the_fleet_relinks(
         assert from_home_m(final) < 3.0
     finally:
         await again.stop()
+
+
+PX4_AUTO_RTL = (4 << 16) | (5 << 24)  # custom_mode: main AUTO, sub RTL
+
+
+def _wait_for_px4_mode(sim: SimHandle, i: int, custom_mode: int, timeout_s: float) -> bool:
+    listener = mavutil.mavlink_connection(sim.mavutil_url(i), source_system=250)
+    try:
+        msg = listener.recv_match(type="HEARTBEAT", blocking=True, timeout=timeout_s,
+                                  condition=f"HEARTBEAT.custom_mode=={custom_mode}")
+        return msg is not None
+    finally:
+        listener.close()
 
 
 async def test_a_silent_vehicle_shows_as_lost_then_connected(

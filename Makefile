@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 
-.PHONY: setup run test test-fast lint bench
+.PHONY: setup run test test-fast lint bench train-thermal-person train-rgb-fire-smoke
 
 setup:
 	@bash scripts/setup.sh
@@ -22,4 +22,16 @@ lint: setup
 	$(BIN)/ruff check .
 
 bench: setup
-	$(BIN)/python bench/telemetry_fanout.py
+	for b in dispatch planning perception sim_speed telemetry_fanout; do \
+		$(BIN)/python bench/$$b.py || exit 1; done
+
+# Retrain the shipped perception models (CI never does); data from the shared fixtures.
+FIXTURES ?= ../shared/fixtures/perception
+
+train-thermal-person: setup
+	$(BIN)/python scripts/train_thermal_person.py --train $(FIXTURES)/hituav_train \
+		--dev $(FIXTURES)/hituav_dev --out models/thermal_person_mlp.onnx
+
+train-rgb-fire-smoke: setup
+	$(BIN)/python scripts/train_rgb_fire_smoke.py --data $(FIXTURES)/fire_dev \
+		--out models/rgb_fire_smoke_mlp.onnx

@@ -27,20 +27,22 @@ async def event_stream(
     since: int | None = Query(default=None, ge=0, description="replay events after this seq"),
 ) -> None:
     queue, live_from = fanout.attach()  # before the handshake: once connected, nothing is missed
+    tasks: set[asyncio.Task[None]] = set()
     try:
         await websocket.accept()
         sender = asyncio.create_task(_send(websocket, events, queue, since, live_from))
         reader = asyncio.create_task(_read_until_closed(websocket))
-        done, pending = await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        tasks = {sender, reader}
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
                 task.result()
     finally:
         fanout.detach(queue)
+        for task in tasks:  # the other one, or both when the server shuts down
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 async def _send(

@@ -55,6 +55,7 @@ GPS_FIX_AFTER_S = 5.0  #: sim seconds from start-up to a 3D fix
 ROVER_ACCEL_MPS2 = 1.5
 ROVER_HOME_M = 1.0  #: a returning rover stops (and disarms) this close to home
 TAKEOFF_DONE_M = 0.3  #: below the target altitude, as PX4 switches to Hold
+SLOW_LOOP_S = 0.1  #: battery and failsafe checks run at 10 Hz, like PX4's commander
 
 MISSION_STATE_NO_MISSION = 1
 MISSION_STATE_NOT_STARTED = 2
@@ -108,6 +109,7 @@ class Autopilot:
         self._on_ground_since_s: float | None = None
         self._gcs_last: tuple[float, float] | None = None  #: (sim s, wall s)
         self._latches = Latches()
+        self._slow_dt_s = 0.0
 
     # ----- what telemetry reports -------------------------------------------------------
 
@@ -352,11 +354,16 @@ class Autopilot:
         else:
             self.body = step_multicopter(self.body, setpoint, accel_mps2=self.params["MPC_ACC_HOR"],
                                          wind=self.config.wind, dt_s=dt_s)
-        self._drain_battery(dt_s)
         if self.armed:
             self._landing_check()
-            self._failsafes(wall_s)
-        self.payload.step(self.t_s, self.geodetic, self.body.up_m)
+        self._slow_dt_s += dt_s
+        if self._slow_dt_s >= SLOW_LOOP_S - 1e-9:
+            self._drain_battery(self._slow_dt_s)
+            self._slow_dt_s = 0.0
+            if self.armed:
+                self._failsafes(wall_s)
+        if self.payload.photo_due(self.t_s):
+            self.payload.step(self.t_s, self.geodetic, self.body.up_m)
 
     def _guidance(self) -> Setpoint | None:
         speed = self.cruise_speed_mps

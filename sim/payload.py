@@ -65,6 +65,9 @@ class Payload:
         self._interval = None
         return Result.ACCEPTED
 
+    def photo_due(self, now_s: float) -> bool:
+        return self._interval is not None and now_s >= self._interval[0]
+
     def step(self, now_s: float, where: LatLonAlt, alt_rel_m: float) -> None:
         """Interval photos that are due."""
         if self._interval is None or now_s < self._interval[0]:

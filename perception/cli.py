@@ -22,6 +22,7 @@ from perception.detection import BadImage, Detection, Detector, Modality
 from perception.detectors import detector_for
 from perception.evaluate import score_class
 from perception.onnx_yolo import BadModel
+from perception.thermal import DEFAULT_PERSON_PX, person_size_px
 
 MODALITIES = ("auto", "rgb", "thermal")
 COLOURS_BGR = {"fire": (0, 0, 255), "smoke": (255, 255, 0), "person": (0, 255, 0)}
@@ -35,17 +36,33 @@ def _modality(value: str) -> Modality | None:
     return None if value == "auto" else Modality(value)
 
 
+def _person_px(range_m: float | None, focal_px: float | None) -> tuple[float, float]:
+    if range_m is None and focal_px is None:
+        return DEFAULT_PERSON_PX
+    if range_m is None or focal_px is None:
+        typer.echo("error: --range-m and --focal-px go together (the ground sample distance "
+                   "needs both)", err=True)
+        raise typer.Exit(2)
+    try:
+        return person_size_px(focal_px, range_m)
+    except ValueError as e:
+        typer.echo(f"error: --range-m/--focal-px: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
 class _Detectors:
     """One detector per modality, built on first use (model loading takes a moment)."""
 
-    def __init__(self, model: Path | None) -> None:
+    def __init__(self, model: Path | None,
+                 person_px: tuple[float, float] = DEFAULT_PERSON_PX) -> None:
         self.model = model
+        self.person_px = person_px
         self._made: dict[Modality, Detector] = {}
 
     def __call__(self, modality: Modality) -> Detector:
         if modality not in self._made:
             try:
-                self._made[modality] = detector_for(modality, self.model)
+                self._made[modality] = detector_for(modality, self.model, self.person_px)
             except (BadModel, FileNotFoundError, ValueError) as e:
                 typer.echo(f"error: --model: {e}", err=True)
                 raise typer.Exit(2) from None
@@ -83,10 +100,15 @@ def detect(
         help="Write each image with its boxes drawn here.")] = None,
     min_score: Annotated[float, typer.Option(help="Report detections scoring at least this.")]
     = 0.25,
+    range_m: Annotated[float | None, typer.Option(
+        help="Thermal: slant range to the ground in metres (altitude / cos(off-nadir angle)), "
+             "with --focal-px, to size people by ground sample distance.")] = None,
+    focal_px: Annotated[float | None, typer.Option(
+        help="Thermal: focal length in pixels.")] = None,
 ) -> None:
     """Detect fire, smoke and people in image files."""
     fixed = _modality(modality)
-    detectors = _Detectors(model)
+    detectors = _Detectors(model, _person_px(range_m, focal_px))
     results: list[dict[str, object]] = []
     failed = 0
     for path in paths:

@@ -12,6 +12,7 @@ from perception.learned_thermal import LearnedThermalDetector
 from perception.onnx_yolo import OnnxYoloDetector
 from perception.rgb import HogPersonDetector
 from perception.rgb_learned import LearnedFireSmokeDetector
+from perception.thermal import DEFAULT_PERSON_PX
 
 
 class CombinedDetector:
@@ -25,11 +26,15 @@ class CombinedDetector:
         return sorted(found, key=lambda d: -d.score)
 
 
-def detector_for(modality: Modality, model_path: Path | None = None) -> Detector:
+def detector_for(modality: Modality, model_path: Path | None = None,
+                 person_px: tuple[float, float] = DEFAULT_PERSON_PX) -> Detector:
     """The user's YOLO-style model if given; else the learned thermal detector for thermal
-    frames, and the learned fire/smoke cell model plus HOG people for RGB frames."""
+    frames, and the learned fire/smoke cell model plus HOG people for RGB frames.
+
+    `person_px` is the expected (width, height) of a person's box on thermal frames, from the
+    ground sample distance when altitude and focal length are known (`person_size_px`)."""
     if model_path is not None:
         return OnnxYoloDetector(model_path)
     if modality is Modality.THERMAL:
-        return LearnedThermalDetector()
+        return LearnedThermalDetector(person_px=person_px)
     return CombinedDetector([LearnedFireSmokeDetector(), HogPersonDetector()])

@@ -44,8 +44,10 @@ def cell_features(rgb: np.ndarray) -> np.ndarray:
     channels = [f[:, :, 0], f[:, :, 1], f[:, :, 2], sat, val, np.cos(hue) * sat,
                 np.sin(hue) * sat, fire, smoke, texture, grey * grey,
                 (f[:, :, 0] - f[:, :, 2]), val * (1 - sat), (val > 0.9).astype(np.float32)]
-    stack = np.stack(channels, axis=2)
-    cells = cv2.resize(stack, (GRID, GRID), interpolation=cv2.INTER_AREA)
+    # Block means per plane: resizing each plane where it lies is many times faster than
+    # interleaving 14 planes into one image first.
+    cells = np.stack([cv2.resize(np.ascontiguousarray(c, dtype=np.float32), (GRID, GRID),
+                                 interpolation=cv2.INTER_AREA) for c in channels], axis=2)
     around = cv2.blur(cells, (3, 3), borderType=cv2.BORDER_REPLICATE)
     whole = np.broadcast_to(cells.mean(axis=(0, 1)), cells.shape)
     rows, cols = np.mgrid[0:GRID, 0:GRID].astype(np.float32) / (GRID - 1)

@@ -24,7 +24,7 @@ from perception.nms import non_max_suppression
 
 #: A person seen from above and obliquely: shoulders by body length with a margin, as the
 #: HIT-UAV labels draw them.
-PERSON_SIZE_M = (0.6, 1.0)
+PERSON_SIZE_M = (0.6, 0.95)
 DEFAULT_PERSON_PX = (12.0, 19.0)
 BACKGROUND_SCALE = 1.5
 

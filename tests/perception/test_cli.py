@@ -87,3 +87,17 @@ def test_eval_refuses_a_set_with_a_missing_label_file_in_one_line(tmp_path: Path
     assert run.stderr.strip() == f"error: {victim}: missing label file for {victim.stem}.jpg"
     nothing = skywatch("eval", str(tmp_path / "nowhere"))
     assert nothing.returncode == 2 and "data.yaml: missing" in nothing.stderr
+
+
+def test_detect_sizes_people_from_range_and_focal_length(hituav_dev: Path) -> None:
+    frame = str(hituav_dev / "images" / HITUAV_FRAME)
+    # 1200 px focal length at 60 m: 0.6 x 0.95 m -> 12 x 19 px, the model's own scale.
+    near = skywatch("detect", frame, "--json", "--range-m", "60", "--focal-px", "1200")
+    default = skywatch("detect", frame, "--json")
+    assert near.returncode == 0 and default.returncode == 0, near.stderr
+    assert json.loads(near.stdout) == json.loads(default.stdout)
+    # Told the people are twice as large, it looks for larger spots and finds other ones.
+    far = skywatch("detect", frame, "--json", "--range-m", "30", "--focal-px", "1200")
+    assert json.loads(far.stdout) != json.loads(default.stdout)
+    half = skywatch("detect", frame, "--range-m", "60")
+    assert half.returncode == 2 and "--range-m and --focal-px go together" in half.stderr

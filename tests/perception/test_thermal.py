@@ -13,9 +13,9 @@ from tests.perception.synthetic import add_blob, thermal_ground, to_uint8
 
 
 def test_a_12x19_pixel_person_at_100_m_is_found_and_nothing_else() -> None:
-    # A 1900 px focal length (a 640 px wide, 19 degree lens) at 100 m: 0.6 x 1.0 m -> 11 x 19 px.
-    w_px, h_px = person_size_px(focal_px=1900.0, range_m=100.0)
-    assert (w_px, h_px) == pytest.approx((11.4, 19.0))
+    # A 2000 px focal length (a 640 px wide, 18 degree lens) at 100 m: 0.6 x 0.95 m -> 12 x 19.
+    w_px, h_px = person_size_px(focal_px=2000.0, range_m=100.0)
+    assert (w_px, h_px) == pytest.approx((12.0, 19.0))
     frame = thermal_ground(seed=1)
     add_blob(frame, 300, 200, 12, 19, delta=40)
     det = ThermalHotspotDetector(ThermalParams(person_px=(w_px, h_px)))

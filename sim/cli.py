@@ -68,8 +68,9 @@ def run_sim(
         stats = sim.run()
     finally:
         sim.close()
-    log.info("stopped after %.1f sim s in %.1f wall s (%.1fx)", stats.sim_s, stats.wall_s,
-             stats.achieved_speedup)
+    log.info("stopped after %.1f sim s in %.1f wall s (%.1fx); %d malformed datagrams ignored",
+             stats.sim_s, stats.wall_s, stats.achieved_speedup,
+             sum(ep.rejected_datagrams for ep in sim.endpoints))
 
 
 def _build(vehicles: int | None, rovers: int | None, home: str, speedup: float, base_port: int,

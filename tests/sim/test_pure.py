@@ -287,3 +287,21 @@ def test_rtl_climbs_returns_and_lands_on_home() -> None:
     assert state.phase == "land" and target.up_m < 0
     near, _ = rtl_target(RtlState(), Enu(east_m=3, north_m=0, up_m=10), home, 60.0)
     assert near.phase == "return" and near.cruise_up_m == 10  # near home: no climb first
+
+
+def test_resends_of_a_release_are_answered_not_repeated() -> None:
+    from sim.commands import CMD_DO_GRIPPER, CMD_NAV_TAKEOFF, CommandArgs
+    from sim.resends import ResendFilter, command_key
+
+    nan = math.nan
+    release = CommandArgs(command=CMD_DO_GRIPPER, params=(1.0, 0.0, nan, nan, nan, nan, nan))
+    f = ResendFilter(window_s=1.0)
+    key = command_key((245, 190), release)
+    assert f.earlier_result(key, 0.0) is None
+    f.remember(key, Result.ACCEPTED, 0.0)
+    assert f.earlier_result(key, 0.5) == Result.ACCEPTED  # MAVSDK's resend, NaNs and all
+    assert f.earlier_result(command_key((246, 190), release), 0.5) is None  # another sender
+    assert f.earlier_result(key, 1.6) is None  # too late to be a resend
+    takeoff = CommandArgs(command=CMD_NAV_TAKEOFF, params=(nan,) * 7)
+    f.remember(command_key((245, 190), takeoff), Result.ACCEPTED, 2.0)
+    assert f.earlier_result(command_key((245, 190), takeoff), 2.1) is None  # idempotent anyway

@@ -128,7 +128,9 @@ class VehicleEndpoint:
             if name is not None and self.ap.params.index_of(name) is not None:
                 self._param_value(name)
         elif mid == mavlink.MAVLINK_MSG_ID_PARAM_SET:
-            if self.ap.params.set_from_wire(msg.param_id, msg.param_value, msg.param_type):
+            if self.ap.params.index_of(msg.param_id) is not None:
+                # echo the value now held: the new one, or the old one when NaN was refused
+                self.ap.params.set_from_wire(msg.param_id, msg.param_value, msg.param_type)
                 self._param_value(msg.param_id)
         elif mid == mavlink.MAVLINK_MSG_ID_PING:
             if msg.target_system == 0 and msg.target_component == 0:

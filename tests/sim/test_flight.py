@@ -153,6 +153,7 @@ def test_parameters_list_get_and_set_persist(sim_factory) -> None:
         echo = gcs.set_param("GF_ACTION", _bytewise(3), mavlink.MAV_PARAM_TYPE_INT32)
         assert echo.param_type == mavlink.MAV_PARAM_TYPE_INT32 and _int_of(echo.param_value) == 3
         assert gcs.get_param("MPC_XY_CRUISE").param_value == pytest.approx(8.5)
+        assert gcs.set_param("MPC_XY_CRUISE", float("nan")).param_value == pytest.approx(8.5)
         assert _int_of(gcs.get_param("GF_ACTION").param_value) == 3
         gcs.mav.param_request_read_send(gcs.sysid, 1, b"", values["RTL_RETURN_ALT"].param_index)
         assert gcs.wait("PARAM_VALUE").param_id == "RTL_RETURN_ALT"

@@ -1,11 +1,11 @@
 """A vehicle link over MAVSDK 4.x (asyncio), with MAVSDK's raw command channel for what its
 typed plugins lack (payload release, loudspeaker, photo).
 
-Each link owns one `Mavsdk` instance on the vehicle's own URL, so vehicles never share a port
-and a system id is never mistaken for another vehicle's (PX4 SITL instances all start at
-sysid 1 + i; real aircraft may collide). MAVSDK crashes at interpreter exit with 20 or more
-instances in a process (see the MAVSDK notes), so a server with more vehicles must group them;
-that is a scaling step the embedded default does not need.
+Every vehicle has its own connection (URL, port). Vehicles whose MAVLink system id is given in
+the fleet file share MAVSDK instances, 16 to an instance, and are told apart by that id;
+a vehicle without one gets a private instance, since real aircraft often all use system id 1.
+MAVSDK crashes at interpreter exit with 20 or more instances in one process (MAVSDK notes), so
+large fleets should list system ids.
 
 Telemetry is read from MAVSDK's cache on a timer (see `_poll_telemetry` for why) and handed
 on as a frozen `Telemetry`.
@@ -91,6 +91,41 @@ def _configure_mavsdk_process() -> None:
 
 _configured_loops: set[int] = set()
 
+#: Vehicles per shared MAVSDK instance: well under the 20 instances per process at which
+#: MAVSDK crashes at exit, and under its 32-per-instance comfort zone (MAVSDK notes).
+VEHICLES_PER_INSTANCE = 16
+
+
+class _SharedInstances:
+    """MAVSDK instances shared by vehicles whose system id is known, so that a large fleet
+    needs one instance per 16 vehicles instead of one each. Each vehicle still has its own
+    connection (port); its system is told apart by id."""
+
+    def __init__(self) -> None:
+        self._users: dict[Mavsdk, int] = {}
+
+    def acquire(self) -> Mavsdk:
+        for instance, users in self._users.items():
+            if users < VEHICLES_PER_INSTANCE:
+                self._users[instance] = users + 1
+                return instance
+        instance = _new_instance()
+        self._users[instance] = 1
+        return instance
+
+    def release(self, instance: Mavsdk) -> None:
+        self._users[instance] -= 1
+        if self._users[instance] == 0:
+            del self._users[instance]
+            instance.destroy()
+
+
+_shared: dict[int, _SharedInstances] = {}  # per event loop
+
+
+def _new_instance() -> Mavsdk:
+    return Mavsdk(Configuration.create_with_component_type(ComponentType.GROUND_STATION))
+
 
 class MavsdkLink:
     """One vehicle over MAVSDK. Build with the callbacks; `connect()` starts everything."""
@@ -101,6 +136,8 @@ class MavsdkLink:
         self._on_telemetry = on_telemetry
         self._on_link = on_link
         self._mavsdk: Mavsdk | None = None
+        self._shared: _SharedInstances | None = None
+        self._connection: object = None
         self._system: System | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._link = LinkState.CONNECTING
@@ -112,10 +149,12 @@ class MavsdkLink:
         if loop_id not in _configured_loops:
             _configure_mavsdk_process()
             _configured_loops.add(loop_id)
-        self._mavsdk = Mavsdk(Configuration.create_with_component_type(
-            ComponentType.GROUND_STATION))
-        await self._mavsdk.__aenter__()
-        await self._mavsdk.add_any_connection(self.spec.url)
+        if self.spec.system_id is None:  # unknown id: only a private instance can tell
+            self._mavsdk = _new_instance()
+        else:
+            self._shared = _shared.setdefault(loop_id, _SharedInstances())
+            self._mavsdk = self._shared.acquire()
+        self._connection = await self._mavsdk.add_any_connection(self.spec.url)
         self._tasks.append(asyncio.create_task(self._discover(), name=f"{self.spec.id}-link"))
 
     async def close(self) -> None:
@@ -125,16 +164,24 @@ class MavsdkLink:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
-        if self._mavsdk is not None:
-            await self._mavsdk.__aexit__(None, None, None)
-            self._mavsdk = None
+        if self._mavsdk is None:
+            return
+        if self._shared is None:
+            self._mavsdk.destroy()
+        else:
+            await self._mavsdk.remove_connection(self._connection)
+            self._shared.release(self._mavsdk)
+        self._mavsdk = None
 
     # -- link supervision -------------------------------------------------------------------
 
     async def _discover(self) -> None:
         assert self._mavsdk is not None
         while self._system is None:
-            self._system = await self._mavsdk.first_autopilot(timeout_s=1.0)
+            if self.spec.system_id is None:
+                self._system = await self._mavsdk.first_autopilot(timeout_s=1.0)
+            else:
+                self._system = await self._find_system(self._mavsdk, self.spec.system_id)
         system = self._system
         self._tasks.append(asyncio.create_task(self._poll_telemetry(system),
                                                name=f"{self.spec.id}-telemetry"))
@@ -147,6 +194,14 @@ class MavsdkLink:
             elif not connected and self._link is LinkState.CONNECTED:
                 self._set_link(LinkState.LOST, "no heartbeat for 3 s")
             await asyncio.sleep(LINK_POLL_S)
+
+    @staticmethod
+    async def _find_system(instance: Mavsdk, system_id: int) -> System | None:
+        for system in await instance.get_systems():
+            if await system.get_system_id() == system_id and await system.has_autopilot():
+                return system
+        await asyncio.sleep(LINK_POLL_S)
+        return None
 
     def _set_link(self, state: LinkState, reason: str) -> None:
         self._link = state

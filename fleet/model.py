@@ -53,6 +53,8 @@ class VehicleSpec:
     url: str  #: MAVSDK connection URL, e.g. "udpin://0.0.0.0:14540"
     dock: Dock
     capabilities: frozenset[str] = field(default_factory=frozenset)
+    #: MAVLink system id when known (PX4 SITL instance i: i + 1); lets links share resources.
+    system_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -103,5 +103,6 @@ def fleet_document(
             "url": f"udpin://0.0.0.0:{base_port + i}",
             "dock": {"id": f"dock-{v.id}", "lat_deg": lat, "lon_deg": lon},
             "capabilities": list(v.capabilities),
+            "system_id": i + 1,
         })
     return {"version": 1, "vehicles": entries}

@@ -259,3 +259,49 @@ async def test_a_silent_vehicle_shows_as_lost_then_connected(
         os.kill(sim.process.pid, signal.SIGCONT)
     await wait_until(registry, "uav0", lambda s: s.link is LinkState.CONNECTED, "back", 10)
     assert sim.alive()
+
+
+GROUPED_FLEET = """
+import asyncio, sys
+from fleet.events import EventLog
+from fleet.model import Arm, Dock, LinkState, VehicleKind, VehicleSpec
+from fleet.registry import FleetRegistry
+
+async def main(base: int, n: int) -> None:
+    specs = [VehicleSpec(id=f"uav{i}", name=f"Drone {i}", kind=VehicleKind.MULTIROTOR,
+                         department="fire", url=f"udpin://0.0.0.0:{base + i}",
+                         dock=Dock(id=f"d{i}", lat_deg=0.0, lon_deg=0.0), system_id=i + 1)
+             for i in range(n)]
+    registry = FleetRegistry(specs, EventLog())
+    await registry.start()
+    for _ in range(600):
+        states = registry.states()
+        if all(s.link is LinkState.CONNECTED and s.telemetry and s.telemetry.gps_fix
+               for s in states):
+            break
+        await asyncio.sleep(0.05)
+    print("connected", sum(s.link is LinkState.CONNECTED for s in registry.states()))
+    print("arm", (await registry.command(f"uav{n - 1}", Arm())).ok)
+    for _ in range(100):
+        if registry.state(f"uav{n - 1}").telemetry.armed:
+            break
+        await asyncio.sleep(0.05)
+    print("armed", [s.spec.id for s in registry.states() if s.telemetry.armed])
+    await registry.stop()
+
+asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
+"""
+
+
+def test_a_fleet_of_24_shares_mavsdk_instances_and_exits_cleanly(tmp_path: Path) -> None:
+    """24 vehicles with system ids need two MAVSDK instances, not 24 (which crash at exit)."""
+    import subprocess
+    import sys
+
+    with start_sim(tmp_path, vehicles=24, speedup=2.0) as sim:
+        run = subprocess.run([sys.executable, "-c", GROUPED_FLEET, str(sim.base_port), "24"],
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "connected 24" in run.stdout
+    assert "arm True" in run.stdout
+    assert "armed ['uav23']" in run.stdout  # the command reached that vehicle and no other

@@ -43,7 +43,9 @@ def test_up_serves_the_default_fleet_linked_to_the_simulator(tmp_path: Path) -> 
                 vehicles = httpx.get(f"http://127.0.0.1:{port}/api/vehicles", timeout=2).json()
             except httpx.HTTPError:
                 vehicles = []
-            if len(vehicles) == 5 and all(v["link"] == "connected" for v in vehicles):
+            if len(vehicles) == 5 and all(
+                v["link"] == "connected" and v["lat"] is not None for v in vehicles
+            ):
                 break
             time.sleep(0.2)
         assert [v["id"] for v in vehicles] == ["uav0", "uav1", "uav2", "uav3", "ugv0"]

@@ -10,6 +10,7 @@ vehicles:
     url: udpin://0.0.0.0:14540  # any MAVSDK connection URL
     dock: {id: dock-uav0, lat_deg: 22.5395, lon_deg: 114.0491}
     capabilities: [rgb, thermal, loudspeaker]
+    system_id: 1                # optional MAVLink system id (PX4 SITL instance i: i + 1)
 ```
 """
 
@@ -48,6 +49,7 @@ class _VehicleEntry(_Strict):
     url: str = Field(min_length=1)
     dock: _DockEntry
     capabilities: list[str] = Field(default_factory=list)
+    system_id: int | None = Field(default=None, ge=1, le=254)
 
 
 class _FleetDocument(_Strict):
@@ -62,6 +64,10 @@ class _FleetDocument(_Strict):
             if v.id in seen:
                 raise ValueError(f"vehicle id {v.id!r} appears twice")
             seen.add(v.id)
+        ids = [v.system_id for v in vehicles if v.system_id is not None]
+        for sid in ids:
+            if ids.count(sid) > 1:
+                raise ValueError(f"system_id {sid} appears twice")
         return vehicles
 
 
@@ -87,6 +93,7 @@ def load_fleet_file(path: Path) -> list[VehicleSpec]:
             url=v.url,
             dock=Dock(id=v.dock.id, lat_deg=v.dock.lat_deg, lon_deg=v.dock.lon_deg),
             capabilities=frozenset(v.capabilities),
+            system_id=v.system_id,
         )
         for v in document.vehicles
     ]

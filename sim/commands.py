@@ -49,6 +49,9 @@ CMD_IMAGE_STOP_CAPTURE = 2001
 CMD_USER_1_LOUDSPEAKER = 31010
 FORCE_DISARM_MAGIC = 21196
 GRIPPER_ACTION_RELEASE = 0
+MAV_ROI_LOCATION = 3
+SPEED_TYPE_AIRSPEED = 0
+SPEED_TYPE_GROUNDSPEED = 1
 INT32_MAX = 2**31 - 1
 
 #: Commands whose param5/param6 are a latitude/longitude (degE7 in COMMAND_INT and items).
@@ -97,6 +100,15 @@ def _seven(p: tuple[float, ...]) -> tuple[float, float, float, float, float, flo
     return (v[0], v[1], v[2], v[3], v[4], v[5], v[6])
 
 
+def _lat_lon(a: CommandArgs) -> tuple[float, float] | tuple[None, None]:
+    """Params 5/6 as a position; NaN, or 0/0 (what a zero-filled COMMAND_LONG carries), is
+    "no position", so a careless client never sends a vehicle to 0°N 0°E."""
+    lat, lon = a.param(5), a.param(6)
+    if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
+        return None, None
+    return lat, lon
+
+
 def _alt_amsl_m(ap: Autopilot, a: CommandArgs) -> float | None:
     alt = a.param(7)
     if alt is None:
@@ -114,14 +126,15 @@ def run_command(ap: Autopilot, a: CommandArgs) -> Result:
     if c == CMD_NAV_TAKEOFF:
         return ap.takeoff(_alt_amsl_m(ap, a))
     if c == CMD_NAV_LAND:
-        return ap.land(a.param(5), a.param(6))
+        return ap.land(*_lat_lon(a))
     if c == CMD_NAV_RETURN_TO_LAUNCH:
         return ap.return_to_launch()
     if c == CMD_DO_SET_MODE:
         return _set_mode(ap, a)
     if c == CMD_DO_REPOSITION:
         speed = a.param(1)
-        return ap.reposition(lat_deg=a.param(5), lon_deg=a.param(6), alt_amsl_m=_alt_amsl_m(ap, a),
+        lat, lon = _lat_lon(a)
+        return ap.reposition(lat_deg=lat, lon_deg=lon, alt_amsl_m=_alt_amsl_m(ap, a),
                              speed_mps=speed if speed is not None and speed > 0 else None)
     if c == CMD_MISSION_START:
         first = a.param(1)
@@ -136,10 +149,12 @@ def run_payload_command(ap: Autopilot, a: CommandArgs) -> Result:
     """Speed, gimbal, camera, gripper and loudspeaker: also valid as mission DO_* items."""
     c = a.command
     if c == CMD_DO_CHANGE_SPEED:
-        return ap.change_speed(a.param(2) or -1.0)
+        if a.param(1) in (SPEED_TYPE_AIRSPEED, SPEED_TYPE_GROUNDSPEED):
+            return ap.change_speed(a.param(2) or -1.0)
+        return Result.ACCEPTED  # climb / descent speed: PX4 keeps its limits too
     if c in (CMD_DO_SET_ROI_LOCATION, CMD_DO_SET_ROI):
-        lat, lon = a.param(5), a.param(6)
-        if lat is None or lon is None:
+        lat, lon = _lat_lon(a)
+        if lat is None or lon is None or (c == CMD_DO_SET_ROI and a.param(1) != MAV_ROI_LOCATION):
             return ap.payload.set_roi(None)
         alt = _alt_amsl_m(ap, a)
         return ap.payload.set_roi(LatLonAlt(lat_deg=lat, lon_deg=lon,

@@ -106,13 +106,17 @@ def test_land_command_descends_and_disarms(sim_factory) -> None:
     sim = sim_factory(vehicles=1, speedup=25.0)
     with Client(sim.mavutil_url(0)) as gcs:
         gcs.connect()
-        gcs.arm_and_takeoff(alt_m=8.0)
+        above = gcs.arm_and_takeoff(alt_m=8.0)
+        # a zero-filled COMMAND_LONG (lat/lon 0, 0) means "here", not 0°N 0°E
+        assert gcs.command(mavlink.MAV_CMD_NAV_LAND) == 0
         assert gcs.command(mavlink.MAV_CMD_NAV_LAND, NAN, NAN, NAN, NAN, NAN, NAN, NAN) == 0
         gcs.wait("EXTENDED_SYS_STATE",
                  lambda m: m.landed_state == mavlink.MAV_LANDED_STATE_LANDING, timeout_s=5)
         gcs.wait("HEARTBEAT", lambda m: not m.base_mode & mavlink.MAV_MODE_FLAG_SAFETY_ARMED,
                  timeout_s=60)
-        assert abs(gcs.position().relative_alt) < 200
+        down = gcs.position()
+        assert abs(down.relative_alt) < 200
+        assert distance_m(down.lat / 1e7, down.lon / 1e7, above.lat / 1e7, above.lon / 1e7) < 1.5
 
 
 def test_disarm_in_flight_is_refused_unless_forced(sim_factory) -> None:

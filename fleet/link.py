@@ -9,33 +9,13 @@ link changes arrive through the callbacks the link was built with.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from fleet.model import Command, CommandResult, LinkState, Telemetry, VehicleSpec
+from mission.formats.mavlink import MissionItemInt
 
 TelemetryCallback = Callable[[Telemetry], None]
 LinkCallback = Callable[[LinkState, str], None]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class MissionRawItem:
-    """One MAVLink MISSION_ITEM_INT, field for field, so a round trip through a vehicle is
-    lossless; `mission/` converts typed plans to and from these."""
-
-    seq: int
-    frame: int
-    command: int
-    current: int
-    autocontinue: int
-    param1: float
-    param2: float
-    param3: float
-    param4: float
-    x: int  #: latitude in degE7 for global frames
-    y: int  #: longitude in degE7 for global frames
-    z: float  #: altitude in metres, datum given by `frame`
-    mission_type: int = 0  #: 0 mission, 1 fence, 2 rally
 
 
 class VehicleLink(Protocol):
@@ -49,9 +29,10 @@ class VehicleLink(Protocol):
     async def execute(self, command: Command) -> CommandResult:
         """Run one operator command; refusals and timeouts come back as `ok=False`."""
 
-    async def upload_mission(self, items: Sequence[MissionRawItem]) -> CommandResult: ...
+    async def upload_mission(self, items: Sequence[MissionItemInt]) -> CommandResult:
+        """Upload MAVLink-level items (lossless round trip); `mission/` builds them from plans."""
 
-    async def download_mission(self) -> list[MissionRawItem]: ...
+    async def download_mission(self) -> list[MissionItemInt]: ...
 
     async def clear_mission(self) -> CommandResult: ...
 

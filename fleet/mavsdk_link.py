@@ -38,7 +38,7 @@ from mavsdk.asyncio.plugins.telemetry import TelemetryAsync
 from mavsdk.plugins.mission_raw.mission_raw import MissionRaw
 from mavsdk.plugins.telemetry.telemetry import Telemetry as TelemetryPlugin
 
-from fleet.link import LinkCallback, MissionRawItem, TelemetryCallback
+from fleet.link import LinkCallback, TelemetryCallback
 from fleet.model import (
     Arm,
     Command,
@@ -60,6 +60,7 @@ from fleet.model import (
     Telemetry,
     VehicleSpec,
 )
+from mission.formats.mavlink import MissionItemInt
 
 log = logging.getLogger(__name__)
 
@@ -321,7 +322,7 @@ class MavsdkLink:
 
     # -- missions -----------------------------------------------------------------------------
 
-    async def upload_mission(self, items: Sequence[MissionRawItem]) -> CommandResult:
+    async def upload_mission(self, items: Sequence[MissionItemInt]) -> CommandResult:
         """Upload items of one mission type (mission, fence or rally) in a single transfer."""
         if self._system is None:
             return CommandResult(ok=False, reason=f"link {self._link.value}")
@@ -338,7 +339,7 @@ class MavsdkLink:
             return CommandResult(ok=False, reason=str(e))
         return CommandResult(ok=True)
 
-    async def download_mission(self) -> list[MissionRawItem]:
+    async def download_mission(self) -> list[MissionItemInt]:
         if self._system is None:
             return []
         items = await MissionRawAsync(self._system).download_mission()
@@ -371,15 +372,15 @@ def _finite(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-def _to_mavsdk(i: MissionRawItem) -> MissionItem:
+def _to_mavsdk(i: MissionItemInt) -> MissionItem:
     return MissionItem(seq=i.seq, frame=i.frame, command=i.command, current=i.current,
                        autocontinue=i.autocontinue, param1=i.param1, param2=i.param2,
                        param3=i.param3, param4=i.param4, x=i.x, y=i.y, z=i.z,
                        mission_type=i.mission_type)
 
 
-def _from_mavsdk(i: MissionItem) -> MissionRawItem:
-    return MissionRawItem(seq=i.seq, frame=i.frame, command=i.command, current=i.current,
+def _from_mavsdk(i: MissionItem) -> MissionItemInt:
+    return MissionItemInt(seq=i.seq, frame=i.frame, command=i.command, current=i.current,
                           autocontinue=i.autocontinue, param1=i.param1, param2=i.param2,
                           param3=i.param3, param4=i.param4, x=i.x, y=i.y, z=i.z,
                           mission_type=i.mission_type)

@@ -19,7 +19,6 @@ os.environ.setdefault("MAVLINK20", "1")
 from pymavlink import mavutil  # noqa: E402  (after choosing MAVLink 2)
 
 from fleet.events import EventLog
-from fleet.link import MissionRawItem
 from fleet.model import (
     Arm,
     Dock,
@@ -34,6 +33,7 @@ from fleet.model import (
     VehicleState,
 )
 from fleet.registry import FleetRegistry
+from mission.formats.mavlink import MissionItemInt
 from mission.geodesy import Enu, Origin, distance_m, enu_to_geodetic
 from tests.sim_harness import SimHandle, start_sim
 
@@ -111,14 +111,14 @@ async def take_off(registry: FleetRegistry, vid: str, alt_m: float) -> None:
     assert state.telemetry is not None and state.telemetry.armed
 
 
-def waypoints(s: VehicleState, legs_m: list[tuple[float, float]]) -> list[MissionRawItem]:
+def waypoints(s: VehicleState, legs_m: list[tuple[float, float]]) -> list[MissionItemInt]:
     items = []
     for seq, (east, north) in enumerate(legs_m):
         lat, lon = offset(s, east, north)
-        items.append(MissionRawItem(
+        items.append(MissionItemInt(
             seq=seq, frame=MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, command=MAV_CMD_NAV_WAYPOINT,
             current=1 if seq == 0 else 0, autocontinue=1, param1=0.0, param2=2.0, param3=0.0,
-            param4=0.0, x=round(lat * 1e7), y=round(lon * 1e7), z=25.0))
+            param4=0.0, x=round(lat * 1e7), y=round(lon * 1e7), z=25.0, mission_type=0))
     return items
 
 
@@ -194,7 +194,7 @@ async def test_geofence_breach_triggers_the_configured_rtl(
     state = registry.state("uav2")
     assert state.telemetry is not None and state.telemetry.home is not None
     home = state.telemetry.home
-    fence = [MissionRawItem(
+    fence = [MissionItemInt(
         seq=0, frame=MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, command=MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION,
         current=0, autocontinue=1, param1=150.0, param2=0.0, param3=0.0, param4=0.0,
         x=round(home.lat_deg * 1e7), y=round(home.lon_deg * 1e7), z=0.0, mission_type=1)]

@@ -65,7 +65,10 @@ def quality(labels: Sequence[str], items: Sequence[LabelledFile],
 
 def main() -> None:
     cv2.setNumThreads(1)
-    results: dict[str, object] = {"cpu_threads": 1}
+    # Speeds are per frame on one thread; other work on the machine slows them, so the load
+    # average at the start is saved with them.
+    results: dict[str, object] = {"cpu_threads": 1,
+                                  "load_average_1min": round(os.getloadavg()[0], 2)}
     perception_root = FIXTURES / "perception"
     thermal_set = load_yolo_set(perception_root / "hituav_dev")
     thermal = [read_image(it.image_path, Modality.THERMAL) for it in thermal_set.items]

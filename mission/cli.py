@@ -215,10 +215,15 @@ def _split_survey(req: SurveyRequest, k: int, starts: list[tuple[float, float]],
     """One output file per vehicle: OUT-1.ext, OUT-2.ext, …"""
     if starts and len(starts) != k:
         raise _Problems([f"--start: {len(starts)} given for {k} drones"])
+    # Without launch points the parts are balanced around a point inside the area, and each
+    # file is the pattern alone (no take-off or return), as for a single drone without --home.
+    launch_known = bool(starts) or req.home is not None
     if not starts:
-        base = (req.home.lat_deg, req.home.lon_deg) if req.home else None
-        if base is None:
-            raise _Problems(["--start: give one LAT,LON per drone, or --home"])
+        if req.home is not None:
+            base = (req.home.lat_deg, req.home.lon_deg)
+        else:
+            inside = req.area.representative_point()
+            base = (inside.y, inside.x)
         starts = [base] * k
     first = plan_survey(replace(req, home=None, start=None))  # the spacing and the angle
     c = req.area.centroid
@@ -235,7 +240,8 @@ def _split_survey(req: SurveyRequest, k: int, starts: list[tuple[float, float]],
         body = tuple(camera_waypoints(pts, share.sweep.cell_spans, alt_m=alt,
                                       trigger_m=first.stats.trigger_distance_m))
         la, lo = starts[share.vehicle]
-        plan = _with_flight(Plan(items=body), Home(lat_deg=la, lon_deg=lo), alt)
+        home = Home(lat_deg=la, lon_deg=lo) if launch_known else None
+        plan = _with_flight(Plan(items=body), home, alt)
         path = out.with_name(f"{out.stem}-{share.vehicle + 1}{out.suffix}")
         _write(path, plan)
         _summary(path, plan, f"{share.part.area / 1e4:.2f} ha", profile)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mission.energy import VEHICLE_PROFILES, estimate_flight
+from mission.formats.by_extension import read_plan
 from mission.formats.qgc import read_qgc_plan
 from mission.formats.wpl import read_wpl
 from mission.items import Waypoint
@@ -57,6 +58,17 @@ def test_survey_for_three_drones_writes_three_files(tmp_path) -> None:
     assert [f.name for f in files] == ["part-1.waypoints", "part-2.waypoints", "part-3.waypoints"]
     assert all(len(read_wpl(f.read_text()).items) > 4 for f in files)
     assert len(r.stdout.splitlines()) == 3
+
+
+def test_survey_for_drones_without_launch_points_splits_the_area_evenly(tmp_path) -> None:
+    area = geojson(tmp_path / "area.geojson", FIELD)
+    r = run("survey", "--area", str(area), "--drones", "2", "-o", str(tmp_path / "p.geojson"))
+    assert r.returncode == 0, r.stderr
+    hectares = [float(line.split(" ha")[0].rsplit(" ", 1)[1]) for line in r.stdout.splitlines()]
+    assert len(hectares) == 2 and min(hectares) > 0.7 * max(hectares)
+    parts = sorted(tmp_path.glob("p-*.geojson"))
+    assert len(parts) == 2
+    assert all(len(read_plan(f.name, f.read_bytes()).items) > 4 for f in parts)
 
 
 def test_self_crossing_area_exits_2_naming_where(tmp_path) -> None:

@@ -29,6 +29,8 @@ if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
     .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
     touch .venv/.installed
 fi
+# ROS 2 from PyPI wheels and the ros_ws/ packages; skips whatever is already built.
+bash scripts/build_ros.sh
 
 if [ ! -f web/console/node_modules/.installed ] || [ web/console/package-lock.json -nt web/console/node_modules/.installed ]; then
     (cd web/console && npm ci --no-audit --no-fund --loglevel=error)

@@ -1,7 +1,8 @@
 """Which vehicles to simulate and where they start: from a world file or around a home point.
 
 The world file is the YAML `skywatch.layout.world_document()` writes (version 1): `home`,
-`wind`, and `vehicles` with `name`, `kind` and the dock's `lat_deg` / `lon_deg`. Errors name
+`wind`, and `vehicles` with `name`, `kind` and the dock's `lat_deg` / `lon_deg`; optionally
+what the cameras see (`terrain`, `ambient`, `objects`, `scenario`: `sim.scene`). Errors name
 the field and the reason, so the command line can report them in one line.
 """
 
@@ -17,6 +18,7 @@ import yaml
 from sim.autopilot import VehicleKind
 from sim.dynamics import Wind
 from sim.geo import Enu, Origin, enu_to_geodetic
+from sim.scene import Scene, SceneError, empty_scene, scene_from_doc
 
 WORLD_VERSION = 1
 DEFAULT_HOME_ALT_AMSL_M = 10.0
@@ -40,6 +42,11 @@ class World:
     home: Origin
     wind: Wind
     vehicles: tuple[VehicleSpec, ...]  #: drones first, then rovers: instance order
+    scene: Scene | None = None  #: what the cameras see; None: flat ground at home's altitude
+
+    @property
+    def scene_or_empty(self) -> Scene:
+        return self.scene if self.scene is not None else empty_scene(self.home)
 
 
 def check_lat_lon(lat_deg: float, lon_deg: float, field: str) -> None:
@@ -113,7 +120,11 @@ def world_from_doc(doc: Any, drones: int | None = None, rovers: int | None = Non
             raise WorldError(f"world.vehicles: {wanted} {kind}s asked for, the world has "
                              f"{len(have)}")
         chosen += have if wanted is None else have[:wanted]
-    return World(home=home, wind=wind, vehicles=tuple(chosen))
+    try:
+        scene = scene_from_doc(doc, home)
+    except SceneError as e:
+        raise WorldError(str(e)) from None
+    return World(home=home, wind=wind, vehicles=tuple(chosen), scene=scene)
 
 
 def _vehicle(v: Any, field: str, home: Origin) -> VehicleSpec:

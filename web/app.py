@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from fleet.events import EventLog
 from web import health
+from web.auth import routes as auth_routes
+from web.auth import users_routes
+from web.auth.bootstrap import open_auth, open_store
+from web.auth.deps import authenticate
+from web.auth.headers import SecurityHeaders
 from web.console_files import mount_console
 from web.deps import Fleet
 from web.docs import mount_docs
@@ -26,6 +31,7 @@ from web.vehicles import routes as vehicle_routes
 
 def create_app(registry: Fleet, events: EventLog, settings: Settings) -> FastAPI:
     fanout = Fanout(events, max_events=settings.ws_queue_events)
+    store = open_store(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -34,6 +40,7 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings) -> FastAPI
             yield
         finally:
             fanout.stop()
+            store.dispose()
 
     app = FastAPI(
         title="Skywatch ground server",
@@ -46,9 +53,19 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings) -> FastAPI
     app.state.fleet = registry
     app.state.events = events
     app.state.fanout = fanout
+    app.state.auth = open_auth(settings, store)
+    app.add_middleware(SecurityHeaders)
+
+    public = APIRouter(prefix="/api")
+    public.include_router(health.router)
+    public.include_router(auth_routes.public)
+    app.include_router(public)
+    signed_in = APIRouter(prefix="/api", dependencies=[Depends(authenticate)])
+    signed_in.include_router(auth_routes.protected)
+    signed_in.include_router(users_routes.router)
+    app.include_router(signed_in)
 
     api = APIRouter(prefix="/api")
-    api.include_router(health.router)
     api.include_router(vehicle_routes.router)
     api.include_router(event_routes.router)
     app.include_router(api)

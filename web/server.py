@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,7 @@ from fleet.registry import FleetRegistry
 from fleet.store.database import open_database, sqlite_url
 from fleet.store.journal import SqlJournal
 from web.app import create_app
+from web.auth.bootstrap import admin_sign_in_hint
 from web.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,10 @@ async def serve(
     async with durable_event_log(settings) as events:
         registry = FleetRegistry(list(specs), events)
         app = create_app(registry, events, settings)
+        console_url = f"http://{settings.host}:{settings.port}/"
+        # For the operator's terminal only: it may carry a generated password, so not logged.
+        sys.stderr.write(admin_sign_in_hint(app.state.auth, settings, console_url) + "\n")
+        sys.stderr.flush()
         server = _Server(
             uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info"),
             started,

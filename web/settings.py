@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,3 +22,10 @@ class Settings(BaseSettings):
     #: Events a WebSocket client may have queued (telemetry coalesced per vehicle aside) before
     #: the server closes it and asks it to resume with `since`.
     ws_queue_events: int = Field(default=2000, ge=1)
+    #: The store (users, audit trail, event journal); None: SQLite in `data_dir`.
+    database_url: str | None = None
+    #: Password of the `admin` account created on first start; None: a random one, shown once.
+    admin_password: SecretStr | None = None
+    #: Key signing access tokens; None: a random key kept in `data_dir/token.key` (mode 0600),
+    #: so that tokens outlive a restart. Several servers behind one address must share it.
+    secret_key: SecretStr | None = None

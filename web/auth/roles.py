@@ -18,6 +18,7 @@ class Role(StrEnum):
     WATER_INSPECTOR = "water_inspector"
     ANALYST = "analyst"  #: read-only, in their departments
     DEVELOPER = "developer"  #: simulator and test tools; reads in their departments
+    VEHICLE = "vehicle"  #: a vehicle's onboard bridge: posts that one vehicle's data, nothing else
 
 
 class Department(StrEnum):
@@ -34,18 +35,20 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
     SIMULATOR = "simulator"  #: fault injection, scenario tools
+    REPORT = "report"  #: post data (detections, frames) as one vehicle's onboard bridge
 
 
 _OPERATE = frozenset({Action.READ, Action.COMMAND, Action.MANAGE_INCIDENTS, Action.MANAGE_MISSIONS})
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.ADMIN: frozenset(Action),
+    Role.ADMIN: frozenset(Action) - {Action.REPORT},
     Role.COMMANDER: _OPERATE | {Action.READ_AUDIT},
     Role.FIRE_OPERATOR: _OPERATE,
     Role.TRAFFIC_POLICE: _OPERATE,
     Role.WATER_INSPECTOR: _OPERATE,
     Role.ANALYST: frozenset({Action.READ}),
     Role.DEVELOPER: frozenset({Action.READ, Action.SIMULATOR}),
+    Role.VEHICLE: frozenset({Action.REPORT}),
 }
 
 #: Roles that act in every department whatever their user record lists.

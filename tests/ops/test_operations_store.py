@@ -1,0 +1,63 @@
+"""Incidents, missions and tasks on a real SQLite file: round trip, ids across a reopen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import inspect
+
+from fleet.lifecycle import IncidentState, MissionState, TaskState
+from fleet.store.database import open_database, sqlite_url
+from fleet.store.operations import (
+    IncidentRecord,
+    MissionRecord,
+    OperationsStore,
+    TaskRecord,
+    utc_now,
+)
+
+
+def incident(store: OperationsStore) -> IncidentRecord:
+    now = utc_now()
+    return IncidentRecord(id=store.next_id("inc"), type="fire", department="fire", priority=1,
+                          state=IncidentState.NEW,
+                          geometry={"type": "Point", "coordinates": [114.05, 22.54]},
+                          note="smoke over the ridge", reporter="ops1", vehicles=1,
+                          explanation=None, created_at=now, updated_at=now)
+
+
+def test_the_tables_come_from_migration_0003(tmp_path: Path) -> None:
+    engine = open_database(sqlite_url(tmp_path))
+    assert {"incidents", "missions", "tasks", "schedules"} <= set(
+        inspect(engine).get_table_names())
+
+
+def test_records_round_trip_and_ids_continue_after_a_reopen(tmp_path: Path) -> None:
+    store = OperationsStore(open_database(sqlite_url(tmp_path)))
+    inc = incident(store)
+    store.add_incident(inc)
+    now = utc_now()
+    m = MissionRecord(id=store.next_id("m"), incident_id=inc.id, department="fire",
+                      state=MissionState.PLANNED, reason="", created_at=now, updated_at=now)
+    t = TaskRecord(id=store.next_id("t"), mission_id=m.id, vehicle_id="uav0", department="fire",
+                   state=TaskState.PLANNED, progress=0.0,
+                   plan={"items": [{"kind": "rtl"}], "work_from": 0, "return_from": 0,
+                         "summary": "", "share": 0, "work_done": False},
+                   reason="", created_at=now, updated_at=now)
+    store.add_mission(m, [t])
+    store.save_incident(IncidentRecord(**{**_fields(inc), "state": IncidentState.DISPATCHED,
+                                          "explanation": {"summary": "uav0 (ETA 230 s)"}}))
+
+    again = OperationsStore(open_database(sqlite_url(tmp_path)))
+    got = again.incident(inc.id)
+    assert got is not None and got.state is IncidentState.DISPATCHED
+    assert got.explanation == {"summary": "uav0 (ETA 230 s)"}
+    assert got.note == "smoke over the ridge" and got.created_at.tzinfo is not None
+    assert [x.id for x in again.missions(inc.id)] == [m.id]
+    assert again.tasks(m.id)[0].plan["items"] == [{"kind": "rtl"}]
+    assert again.tasks(states=frozenset({TaskState.PLANNED}))[0].vehicle_id == "uav0"
+    assert (inc.id, again.next_id("inc")) == ("inc-1", "inc-2")
+
+
+def _fields(r: IncidentRecord) -> dict[str, object]:
+    return {name: getattr(r, name) for name in r.__dataclass_fields__}

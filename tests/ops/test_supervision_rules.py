@@ -1,0 +1,113 @@
+"""Supervision decisions on plain telemetry: phases, failures, relief timing, hand-over."""
+
+from __future__ import annotations
+
+import pytest
+
+from fleet.dispatch import VehicleProfile
+from fleet.incidents import check_incident
+from fleet.lifecycle import TaskState
+from fleet.model import (
+    Dock,
+    LandedState,
+    LinkState,
+    Telemetry,
+    VehicleKind,
+    VehicleSpec,
+    VehicleState,
+)
+from fleet.supervisor import (
+    Phases,
+    dispatch_vehicle,
+    observe_task,
+    plan_doc,
+    rest_of_share,
+    work_left_s,
+)
+from fleet.templates import PlanVehicle, build_plans
+from mission.items import Loiter, ReturnToLaunch, Takeoff
+
+PHASES = Phases(work_from=2, return_from=10, n_items=11)
+PROFILE = VehicleProfile(cruise_speed_mps=5.0, endurance_s=1500.0, reserve_pct=20.0)
+
+
+def tel(**kw: object) -> Telemetry:
+    base: dict[str, object] = dict(vehicle_id="uav0", t_s=0.0, lat_deg=22.54, lon_deg=114.05,
+                                   battery_pct=90.0, armed=True, flight_mode="mission",
+                                   landed_state=LandedState.IN_AIR, gps_fix=True,
+                                   mission_current=1, mission_total=11)
+    base.update(kw)
+    return Telemetry(**base)  # type: ignore[arg-type]
+
+
+def step(state: TaskState, t: Telemetry | None, *, link: LinkState = LinkState.CONNECTED,
+         silent_s: float = 0.0, ours: bool = True) -> tuple[TaskState | None, str]:
+    s = observe_task(state, PHASES, link, t, silent_s, link_grace_s=5.0, plan_on_vehicle=ours)
+    return s.target, s.reason
+
+
+def test_a_task_follows_its_vehicle_through_every_phase() -> None:
+    assert step(TaskState.LAUNCHING, tel(landed_state=LandedState.TAKING_OFF))[0] is None
+    assert step(TaskState.LAUNCHING, tel())[0] is TaskState.TRANSIT
+    assert step(TaskState.TRANSIT, tel(mission_current=1))[0] is None
+    assert step(TaskState.TRANSIT, tel(mission_current=2))[0] is TaskState.ON_STATION
+    assert step(TaskState.ON_STATION, tel(mission_current=9))[0] is None
+    assert step(TaskState.ON_STATION, tel(mission_current=10)) == (TaskState.RETURNING,
+                                                                   "work finished")
+    assert step(TaskState.RETURNING, tel(flight_mode="return_to_launch"))[0] is None
+    assert step(TaskState.RETURNING, tel(armed=False, landed_state=LandedState.ON_GROUND))[
+        0] is TaskState.DONE
+
+
+def test_progress_of_another_plan_is_not_taken_for_this_one() -> None:
+    assert step(TaskState.TRANSIT, tel(mission_current=30), ours=False)[0] is None
+
+
+def test_a_silent_link_fails_the_task_only_after_the_grace_period() -> None:
+    assert step(TaskState.ON_STATION, tel(), link=LinkState.LOST, silent_s=4.0)[0] is None
+    target, reason = step(TaskState.ON_STATION, tel(), link=LinkState.LOST, silent_s=6.0)
+    assert target is TaskState.FAILED and reason == "link lost for 6 s"
+
+
+def test_a_vehicle_turning_back_by_itself_fails_its_task() -> None:
+    s = observe_task(TaskState.ON_STATION, PHASES, LinkState.CONNECTED,
+                     tel(flight_mode="return_to_launch", battery_pct=14.0), 0.0,
+                     link_grace_s=5.0, plan_on_vehicle=True)
+    assert s.target is TaskState.FAILED and s.turned_back
+    assert s.reason == "vehicle turned back on its own (return_to_launch, battery 14 %)"
+
+
+def test_work_left_counts_the_flight_home_and_the_reserve() -> None:
+    # 50 % - 20 % reserve of 1500 s = 450 s; 1 km home at 5 m/s = 200 s: 250 s of work left.
+    here = tel(battery_pct=50.0, lat_deg=22.54, lon_deg=114.05)
+    dock_lat = 22.54 + 1000.0 / 111_195.0
+    assert work_left_s(here, PROFILE, dock_lat, 114.05) == pytest.approx(250.0, abs=2.0)
+
+
+def test_a_vehicle_flying_without_a_task_is_not_offered_to_dispatch() -> None:
+    spec = VehicleSpec(id="uav0", name="u", kind=VehicleKind.MULTIROTOR, department="fire",
+                       url="udpin://0.0.0.0:1", dock=Dock(id="d", lat_deg=22.54, lon_deg=114.05))
+    flying = VehicleState(spec=spec, link=LinkState.CONNECTED, telemetry=tel(), updated_at=None)
+    v = dispatch_vehicle(flying, PROFILE, None, None)
+    assert v is not None and not v.available and "returning" in v.unavailable_reason
+    busy = dispatch_vehicle(flying, PROFILE, 3, None)
+    assert busy is not None and busy.available and busy.airborne and busy.busy_priority == 3
+    lost = VehicleState(spec=spec, link=LinkState.LOST, telemetry=tel(armed=False),
+                        updated_at=None)
+    assert dispatch_vehicle(lost, PROFILE, None, None).unavailable_reason == "link lost"  # type: ignore[union-attr]
+
+
+def test_the_rest_of_a_share_starts_where_the_failed_vehicle_stopped() -> None:
+    report = check_incident(type="fire", geometry={"type": "Point",
+                                                   "coordinates": [114.0579, 22.5431]})
+    (plan,) = build_plans(report, [PlanVehicle(id="uav0", lat_deg=22.5395, lon_deg=114.0491)])
+    doc = plan_doc(plan, 0)
+    watch_at = next(k for k, i in enumerate(plan.items) if isinstance(i, Loiter))
+    rest = rest_of_share(doc, watch_at, PlanVehicle(id="uav1", lat_deg=22.55, lon_deg=114.06),
+                         60.0)
+    assert rest.vehicle_id == "uav1"
+    assert isinstance(rest.items[0], Takeoff) and rest.items[0].lat_deg == 22.55
+    work = rest.items[rest.work_from:rest.return_from]
+    assert isinstance(work[0], Loiter)  # the watch, not the orbit already flown
+    assert len(work) == plan.return_from - watch_at
+    assert isinstance(rest.items[-1], ReturnToLaunch)

@@ -1,0 +1,106 @@
+"""Pinhole cameras on a gimbal: intrinsics, where a camera is and which way it looks.
+
+The conventions are those of `perception.geolocate`, so a pixel the simulator renders maps
+back to the same ground point there: vehicle attitude roll/pitch/yaw in degrees (yaw from north,
+clockwise, as MAVLink ATTITUDE); gimbal pitch 0 looking forward and -90 straight down, gimbal
+yaw relative to the nose, both in the vehicle body frame; camera axes x right, y down, z
+forward. Pixel (col, row) covers [col, col+1) × [row, row+1), like NumPy slices and
+`perception.detection.Box`, so its centre is at col + 0.5; K is `sensor_msgs/CameraInfo`'s.
+
+Positions are local east/north metres around the world's home (`sim.scene`), altitude AMSL.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Intrinsics:
+    fx_px: float
+    fy_px: float
+    cx_px: float
+    cy_px: float
+    width_px: int
+    height_px: int
+
+    @classmethod
+    def from_hfov(cls, width_px: int, height_px: int, hfov_deg: float) -> Intrinsics:
+        """Square pixels, centred principal point, focal length from the horizontal view angle."""
+        f = width_px / 2 / math.tan(math.radians(hfov_deg) / 2)
+        return cls(fx_px=f, fy_px=f, cx_px=width_px / 2, cy_px=height_px / 2,
+                   width_px=width_px, height_px=height_px)
+
+    def k_row_major(self) -> tuple[float, ...]:
+        """The 3x3 camera matrix as `sensor_msgs/CameraInfo.k`."""
+        return (self.fx_px, 0.0, self.cx_px, 0.0, self.fy_px, self.cy_px, 0.0, 0.0, 1.0)
+
+
+#: A small drone's payload: a 640x512 radiometric thermal core behind a ~50 degree lens ...
+THERMAL_INTRINSICS = Intrinsics.from_hfov(640, 512, 50.0)
+#: ... and a wide RGB camera, streamed at 640x360 (the full sensor is rarely sent down).
+RGB_INTRINSICS = Intrinsics.from_hfov(640, 360, 80.0)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CameraPose:
+    east_m: float  #: from the world's home
+    north_m: float
+    alt_amsl_m: float
+    roll_deg: float = 0.0
+    pitch_deg: float = 0.0
+    yaw_deg: float = 0.0
+    gimbal_pitch_deg: float = -90.0
+    gimbal_yaw_deg: float = 0.0
+
+
+def _rot_x(a: float) -> np.ndarray:
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+
+
+def _rot_y(a: float) -> np.ndarray:
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+
+
+def _rot_z(a: float) -> np.ndarray:
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+
+
+#: Camera axes (x right, y down, z forward) into the gimbal's forward-right-down axes.
+_CAMERA_TO_MOUNT = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0]], dtype=float)
+#: North-east-down into east-north-up.
+_ENU_FROM_NED = np.array([[0, 1, 0], [1, 0, 0], [0, 0, -1]], dtype=float)
+
+
+def enu_from_camera(pose: CameraPose) -> np.ndarray:
+    """3x3 rotation taking camera-frame vectors to local east-north-up."""
+    body_from_gimbal = (_rot_z(math.radians(pose.gimbal_yaw_deg))
+                        @ _rot_y(math.radians(pose.gimbal_pitch_deg)))
+    ned_from_body = (_rot_z(math.radians(pose.yaw_deg)) @ _rot_y(math.radians(pose.pitch_deg))
+                     @ _rot_x(math.radians(pose.roll_deg)))
+    return _ENU_FROM_NED @ ned_from_body @ body_from_gimbal @ _CAMERA_TO_MOUNT
+
+
+def camera_rays(k: Intrinsics) -> np.ndarray:
+    """(3, H*W) float32 camera-frame ray of every pixel centre, z = 1, row-major pixel order."""
+    u = (np.arange(k.width_px, dtype=np.float32) + 0.5 - k.cx_px) / k.fx_px
+    v = (np.arange(k.height_px, dtype=np.float32) + 0.5 - k.cy_px) / k.fy_px
+    uu, vv = np.meshgrid(u, v)
+    return np.stack([uu.ravel(), vv.ravel(), np.ones(uu.size, dtype=np.float32)])
+
+
+def project_enu(points_enu_m: np.ndarray, pose: CameraPose,
+                k: Intrinsics) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(u, v, depth along the optical axis) of (N, 3) east/north/up-AMSL points; depth <= 0
+    means behind the camera (u, v are then meaningless)."""
+    rel = points_enu_m - np.array([pose.east_m, pose.north_m, pose.alt_amsl_m])
+    cam = rel @ enu_from_camera(pose)  # rows: R^T applied to each point
+    z = cam[:, 2]
+    safe = np.where(np.abs(z) < 1e-9, 1e-9, z)
+    return k.fx_px * cam[:, 0] / safe + k.cx_px, k.fy_px * cam[:, 1] / safe + k.cy_px, z

@@ -20,8 +20,9 @@ ROS_WHEELS=(
 INTERFACE_PACKAGES=(skywatch_interfaces)
 PYTHON_PACKAGES=(skywatch_perception skywatch_bridge)
 
-tree_hash() {  # hash of every file under a folder, names included
-    (cd "$1" && find . -type f -not -path '*/__pycache__/*' -not -name '*.pyc' -print0 \
+tree_hash() {  # hash of every source file under a folder, names included
+    (cd "$1" && find . -type f -not -path '*/__pycache__/*' -not -name '*.pyc' \
+        -not -path './build/*' -not -path '*.egg-info/*' -print0 \
         | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
 }
 
@@ -68,6 +69,7 @@ for pkg in "${PYTHON_PACKAGES[@]}"; do
     if ! stamp_ok "$pkg" "$key"; then
         echo "build_ros: installing $pkg"
         "${PIP[@]}" --no-deps --no-build-isolation "ros_ws/src/$pkg"
+        rm -rf "ros_ws/src/$pkg/build" "ros_ws/src/$pkg"/*.egg-info  # setuptools' leftovers
         echo "$key" > "$VENV/.ros_$pkg"
     fi
 done

@@ -42,3 +42,20 @@ def child_environment(*, domain_id: int | None = None,
                       log_dir: Path | None = None) -> dict[str, str]:
     """This process's environment plus `ros_environment(...)`, for `subprocess`."""
     return {**os.environ, **ros_environment(domain_id=domain_id, log_dir=log_dir)}
+
+
+def node_command(executable: str, *, namespace: str,
+                 params: dict[str, str | int | float | bool] | None = None,
+                 node_name: str | None = None) -> list[str]:
+    """Argument list that starts one node console script from this venv in `namespace`.
+
+    There is no `ros2 run` with the PyPI wheels: the script is called directly with
+    `--ros-args`, remapping its namespace (and name) and setting each parameter.
+    """
+    args = [str(Path(sys.prefix) / "bin" / executable), "--ros-args", "-r", f"__ns:={namespace}"]
+    if node_name is not None:
+        args += ["-r", f"__node:={node_name}"]
+    for key, value in (params or {}).items():
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        args += ["-p", f"{key}:={text}"]
+    return args

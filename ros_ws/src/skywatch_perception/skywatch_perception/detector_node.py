@@ -1,0 +1,113 @@
+"""Detector node: one camera's frames in, `skywatch_interfaces/DetectionArray` out.
+
+Subscribes `thermal/image_raw` or `camera/image_raw` (relative to the vehicle's namespace) with
+sensor-data QoS and a queue of one, so a slow detector skips to the newest frame instead of
+falling behind. Publishes `detections` (reliable) for every frame it looked at, empty when it
+found nothing. A frame that cannot be read is reported on the log (`/rosout`) and skipped.
+
+Parameters: `modality` (thermal | rgb), `model_path` (a YOLO-style ONNX file; empty for the
+shipped detectors), `min_score`, `person_w_px`/`person_h_px` (expected thermal person size;
+0 for HIT-UAV's median), `crop_margin_px` (-1 to send no evidence crops).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import Image
+from skywatch_interfaces.msg import Detection as DetectionMsg
+from skywatch_interfaces.msg import DetectionArray
+
+from perception.detection import BadImage, Detection, Detector, Modality
+from perception.detectors import detector_for
+from perception.thermal import DEFAULT_PERSON_PX
+from skywatch_perception.evidence import crop_jpeg
+from skywatch_perception.images import image_to_array
+
+#: Best effort like `qos_profile_sensor_data`, but only the newest frame waits.
+FRAME_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT,
+                       history=HistoryPolicy.KEEP_LAST)
+DETECTIONS_QOS = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE,
+                            history=HistoryPolicy.KEEP_LAST)
+IMAGE_TOPICS = {Modality.THERMAL: "thermal/image_raw", Modality.RGB: "camera/image_raw"}
+
+
+def detection_id(vehicle: str, modality: Modality, stamp_sec: int, stamp_nanosec: int,
+                 index: int) -> str:
+    """Unique per vehicle, camera, frame and detection: the uplink's idempotency key."""
+    return f"{vehicle}-{modality.value}-{stamp_sec}.{stamp_nanosec:09d}-{index}"
+
+
+def to_message(d: Detection, *, ident: str, modality: Modality, crop: bytes) -> DetectionMsg:
+    return DetectionMsg(detection_id=ident, label=d.label, modality=modality.value,
+                        score=float(d.score), x1=float(d.box.x1), y1=float(d.box.y1),
+                        x2=float(d.box.x2), y2=float(d.box.y2), crop_jpeg=crop)
+
+
+class DetectorNode(Node):
+    def __init__(self) -> None:
+        super().__init__("detector")
+        self.modality = Modality(self.declare_parameter("modality", "thermal").value)
+        model_path = str(self.declare_parameter("model_path", "").value)
+        self.min_score = float(self.declare_parameter("min_score", 0.25).value)
+        person_w = float(self.declare_parameter("person_w_px", 0.0).value)
+        person_h = float(self.declare_parameter("person_h_px", 0.0).value)
+        self.crop_margin_px = int(self.declare_parameter("crop_margin_px", 8).value)
+        person_px = (person_w, person_h) if person_w > 0 and person_h > 0 else DEFAULT_PERSON_PX
+        self.detector: Detector = detector_for(self.modality, Path(model_path) if model_path
+                                               else None, person_px=person_px)
+        self.vehicle = self.get_namespace().strip("/").replace("/", "_") or "vehicle"
+        self.frames_seen = 0
+        self.frames_refused = 0
+        self.publisher = self.create_publisher(DetectionArray, "detections", DETECTIONS_QOS)
+        topic = IMAGE_TOPICS[self.modality]
+        self.create_subscription(Image, topic, self.on_frame, FRAME_QOS)
+        self.get_logger().info(
+            f"detecting {self.modality.value} on {self.resolve_topic_name(topic)} with "
+            f"{type(self.detector).__name__}, min_score {self.min_score}")
+
+    def on_frame(self, msg: Image) -> None:
+        self.frames_seen += 1
+        stamp = msg.header.stamp
+        try:
+            image = image_to_array(msg)
+            started = time.perf_counter()
+            found = [d for d in self.detector.detect(image, self.modality)
+                     if d.score >= self.min_score]
+            elapsed_ms = (time.perf_counter() - started) * 1000
+        except BadImage as e:
+            self.frames_refused += 1
+            self.get_logger().error(f"frame {stamp.sec}.{stamp.nanosec:09d} refused: {e}")
+            return
+        out = DetectionArray(header=msg.header, image_width=msg.width, image_height=msg.height)
+        out.detections = [
+            to_message(d, ident=detection_id(self.vehicle, self.modality, stamp.sec,
+                                             stamp.nanosec, i),
+                       modality=self.modality, crop=self._crop(image, d))
+            for i, d in enumerate(found)
+        ]
+        for m in out.detections:
+            m.header = msg.header
+        self.publisher.publish(out)
+        self.get_logger().debug(f"{len(found)} detections in {elapsed_ms:.1f} ms")
+
+    def _crop(self, image: np.ndarray, d: Detection) -> bytes:
+        return b"" if self.crop_margin_px < 0 else crop_jpeg(image, d.box, self.crop_margin_px)
+
+
+def main(args: list[str] | None = None) -> None:
+    rclpy.init(args=args)
+    node = DetectorNode()
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()

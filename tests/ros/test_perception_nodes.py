@@ -1,0 +1,165 @@
+"""The onboard perception nodes on a real ROS 2 graph: frames in, detections and objects out."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from perception.dataset import load_yolo_set, read_image
+from perception.detection import Box, Modality
+from skywatch.onboard import node_command
+from tests.perception.conftest import fixture_set
+from tests.ros.probe import BEST_EFFORT, ROSOUT, Probe, start, stop
+
+pytestmark = pytest.mark.e2e
+
+#: A HIT-UAV dev frame (110 m, 80 degrees pitch) with eight labelled people.
+FRAME = "1_110_80_0_02736.jpg"
+
+
+def hituav_frame() -> tuple[np.ndarray, list[Box]]:
+    root = fixture_set("hituav_dev")
+    item = next(it for it in load_yolo_set(root).items if it.image_path.name == FRAME)
+    truth = [box for label, box in item.truth.boxes if label == "person"]
+    return read_image(item.image_path, Modality.THERMAL), truth
+
+
+def test_detector_node_finds_the_labelled_people_and_survives_a_broken_frame(
+        ros_domain: int, tmp_path: Path) -> None:
+    from rcl_interfaces.msg import Log
+    from sensor_msgs.msg import Image
+    from skywatch_interfaces.msg import DetectionArray
+    from skywatch_perception.images import array_to_image
+
+    frame, truth = hituav_frame()
+    assert len(truth) == 8
+    node = start(node_command("skywatch_detector", namespace="/uav3",
+                              params={"modality": "thermal", "min_score": 0.25}),
+                 tmp_path / "detector.log")
+    probe = Probe("detector_test")
+    try:
+        pub = probe.node.create_publisher(Image, "/uav3/thermal/image_raw", BEST_EFFORT)
+        arrays = probe.collect(DetectionArray, "/uav3/detections")
+        logs = probe.collect(Log, "/rosout", ROSOUT)
+        stamp_s = [1000]
+
+        def publish(msg: Image) -> None:
+            stamp_s[0] += 1
+            msg.header.stamp.sec = stamp_s[0]
+            msg.header.frame_id = "uav3/thermal"
+            pub.publish(msg)
+
+        probe.wait_for(lambda: arrays, 60, "detections of the HIT-UAV frame", every_s=0.5,
+                       action=lambda: publish(array_to_image(frame, "mono8")), watch=[node])
+        got = arrays[0]
+        assert (got.image_width, got.image_height) == (640, 512)
+        assert got.header.frame_id == "uav3/thermal"
+        people = [d for d in got.detections if d.label == "person"]
+        boxes = [Box(x1=d.x1, y1=d.y1, x2=d.x2, y2=d.y2) for d in people]
+        matched = [t for t in truth if max((t.iou(b) for b in boxes), default=0.0) >= 0.3]
+        false = [b for b in boxes if max(t.iou(b) for t in truth) < 0.3]
+        assert len(matched) >= 7, f"{len(matched)} of 8 labelled people found: {boxes}"
+        assert len(false) <= 1, false
+        assert all(d.score >= 0.25 and d.modality == "thermal" for d in got.detections)
+        ids = [d.detection_id for d in got.detections]
+        assert len(set(ids)) == len(ids) and all(i.startswith("uav3-thermal-") for i in ids)
+        assert all(d.crop_jpeg[:2].tobytes() == b"\xff\xd8" for d in people)  # JPEG evidence
+
+        # A frame cut short on the link: reported on /rosout, and the node keeps detecting.
+        broken = array_to_image(frame, "mono8")
+        broken.data = broken.data[: len(broken.data) // 3]
+        publish_count = len(arrays)
+        probe.wait_for(lambda: any("truncated" in m.msg for m in logs), 30,
+                       "the truncated frame to be reported", every_s=0.5,
+                       action=lambda: publish(broken), watch=[node])
+        assert len(arrays) == publish_count  # nothing published for it
+        probe.wait_for(lambda: len(arrays) > publish_count, 30, "detections after it",
+                       every_s=0.5, action=lambda: publish(array_to_image(frame, "mono8")),
+                       watch=[node])
+        assert len(arrays[-1].detections) == len(got.detections)
+        assert node.poll() is None
+    finally:
+        probe.close()
+        assert stop(node) == 0, (tmp_path / "detector.log").read_text()
+
+
+def test_geolocator_places_and_tracks_detections_on_the_ground(ros_domain: int,
+                                                               tmp_path: Path) -> None:
+    from sensor_msgs.msg import CameraInfo
+    from skywatch_interfaces.msg import (
+        Detection,
+        DetectionArray,
+        GeolocatedObjectArray,
+        VehiclePose,
+    )
+
+    from perception.geolocate import Intrinsics
+
+    lat0, lon0, ground_m, height_m = 47.3977, 8.5456, 400.0, 100.0
+    k = Intrinsics.from_hfov(640, 512, hfov_deg=60.0)
+    node = start(node_command("skywatch_geolocator", namespace="/uav1"),
+                 tmp_path / "geolocator.log")
+    probe = Probe("geolocator_test")
+    try:
+        pose_pub = probe.node.create_publisher(VehiclePose, "/uav1/pose", BEST_EFFORT)
+        info_pub = probe.node.create_publisher(CameraInfo, "/uav1/thermal/camera_info",
+                                               BEST_EFFORT)
+        det_pub = probe.node.create_publisher(DetectionArray, "/uav1/detections", 10)
+        objects = probe.collect(GeolocatedObjectArray, "/uav1/objects")
+        frame = [0]
+
+        def publish_frame() -> None:
+            """Nadir camera, heading north, 100 m above the home's ground; a person at the
+            image centre and a fire 100 px right of it."""
+            frame[0] += 1
+            sec = 2000 + frame[0]
+            pose = VehiclePose(lat_deg=lat0, lon_deg=lon0, alt_amsl_m=ground_m + height_m,
+                               alt_rel_m=height_m, gimbal_pitch_deg=-90.0)
+            pose.header.stamp.sec = sec
+            pose_pub.publish(pose)
+            info = CameraInfo(width=640, height=512)
+            info.k = [k.fx_px, 0.0, k.cx_px, 0.0, k.fy_px, k.cy_px, 0.0, 0.0, 1.0]
+            info_pub.publish(info)
+            arr = DetectionArray(image_width=640, image_height=512)
+            arr.header.stamp.sec = sec
+            arr.detections = [
+                Detection(detection_id=f"uav1-thermal-{sec}-0", label="person",
+                          modality="thermal", score=0.5, x1=314.0, y1=246.0, x2=326.0,
+                          y2=266.0),
+                Detection(detection_id=f"uav1-thermal-{sec}-1", label="fire",
+                          modality="thermal", score=0.9, x1=410.0, y1=246.0, x2=430.0,
+                          y2=266.0),
+            ]
+            det_pub.publish(arr)
+
+        probe.wait_for(lambda: sum(len(a.objects) == 2 for a in objects) >= 4, 30,
+                       "four frames of two placed objects", every_s=0.2, action=publish_frame,
+                       watch=[node])
+        placed = [a for a in objects if len(a.objects) == 2]
+        last = {o.label: o for o in placed[-1].objects}
+        person, fire = last["person"], last["fire"]
+        m_per_deg_lat = 111_195.0
+        m_per_deg_lon = m_per_deg_lat * math.cos(math.radians(lat0))
+        # The centre pixel is the point below the camera; 100 px right is east by
+        # 100 px / fx * 100 m = 18.04 m (60 degree view over 640 px: fx = 554.3 px).
+        assert abs(person.lat_deg - lat0) * m_per_deg_lat < 0.2
+        assert abs(person.lon_deg - lon0) * m_per_deg_lon < 0.2
+        east_m = (fire.lon_deg - lon0) * m_per_deg_lon
+        assert east_m == pytest.approx(100 / k.fx_px * height_m, abs=0.2)
+        assert abs(fire.lat_deg - lat0) * m_per_deg_lat < 0.2
+        assert fire.alt_amsl_m == pytest.approx(ground_m)
+        # One object each, the same track ids frame after frame, confidence growing with hits.
+        ids = {(o.label, o.track_id) for a in placed for o in a.objects}
+        assert len(ids) == 2
+        assert person.hits >= 4 and person.confidence == pytest.approx(
+            1 - 0.5 ** person.hits, abs=1e-3)
+        assert placed[0].objects[0].hits < person.hits
+        assert 0.0 < person.sigma_major_m < 10.0
+        assert person.evidence_detection_id == f"uav1-thermal-{person.evidence_stamp.sec}-0"
+        assert fire.evidence_detection_id.endswith("-1")
+    finally:
+        probe.close()
+        assert stop(node) == 0, (tmp_path / "geolocator.log").read_text()

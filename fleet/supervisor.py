@@ -24,7 +24,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
-from fleet.dispatch import DispatchRequest, DispatchVehicle, VehicleProfile, dispatch
+from fleet.dispatch import (
+    Assignment,
+    DispatchRequest,
+    DispatchVehicle,
+    Explanation,
+    VehicleProfile,
+    dispatch,
+)
 from fleet.events import EventLog
 from fleet.incidents import IncidentReport, IncidentType
 from fleet.lifecycle import (
@@ -191,6 +198,13 @@ def plan_doc(p: TaskPlan, share: int, **extra: Any) -> dict[str, Any]:
             "work_done": False, **extra}
 
 
+def no_fleet_explanation(r: DispatchRequest) -> Explanation:
+    """The explanation when no vehicle can even be considered (none has reported a position)."""
+    return Explanation(incident_id=r.incident_id, candidates=(), shortfall=r.vehicles_needed,
+                       summary=f"{r.incident_id}: no vehicle assigned; no vehicle has reported "
+                               "a position yet")
+
+
 def explanation_doc(e: Any) -> dict[str, Any]:
     """A dispatcher explanation as JSON-ready data (verdicts as their names)."""
     doc = asdict(e)
@@ -230,6 +244,19 @@ class SupervisorSettings:
     multirotor: VehicleProfile = VehicleProfile(cruise_speed_mps=5.0, endurance_s=1500.0)
     rover: VehicleProfile = VehicleProfile(cruise_speed_mps=2.0, endurance_s=7200.0,
                                            launch_delay_s=10.0)
+
+
+PREVIEW_ID = "preview"  #: the incident id a preview's explanation speaks of
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Preview:
+    """A dispatch that would happen: who goes (ETA, battery margin), their plans, and why."""
+
+    report: IncidentReport
+    explanation: Explanation
+    assignments: tuple[Assignment, ...]
+    plans: tuple[TaskPlan, ...]  #: one per assignment, in the same order
 
 
 class NotFound(KeyError):
@@ -343,6 +370,27 @@ class Supervisor:
     def tasks(self, mission_id: str) -> list[TaskRecord]:
         return self._store.tasks(mission_id)
 
+    def live_tasks(self) -> list[TaskRecord]:
+        """Tasks whose vehicle is out (or about to leave) for them."""
+        return self._store.tasks(states=LIVE)
+
+    def preview(self, r: IncidentReport) -> Preview:
+        """What reporting `r` now would dispatch, with the plans and the explanation; nothing
+        is stored or published (the console shows it before the operator confirms)."""
+        vehicles = self._fleet_view(self._blocked_now())
+        request = self._request(PREVIEW_ID, r, r.vehicles)
+        if not vehicles:
+            return Preview(report=r, explanation=no_fleet_explanation(request), assignments=(),
+                           plans=())
+        result = dispatch(vehicles, [request])
+        by_id = {v.id: v for v in vehicles}
+        assignments = tuple(a for a in result.assignments if a.incident_id == PREVIEW_ID)
+        starts = [PlanVehicle(id=a.vehicle_id, lat_deg=by_id[a.vehicle_id].lat_deg,
+                              lon_deg=by_id[a.vehicle_id].lon_deg) for a in assignments]
+        return Preview(report=r, explanation=result.explain(PREVIEW_ID),
+                       assignments=assignments,
+                       plans=tuple(build_plans(r, starts, self._s.templates)))
+
     # -- operator actions -----------------------------------------------------------------------
 
     async def report(self, r: IncidentReport) -> IncidentRecord:
@@ -440,31 +488,33 @@ class Supervisor:
         if not wanting:
             return
         vehicles = self._fleet_view(self._blocked_now())
-        if not vehicles:
-            return
-        requests = []
-        for inc, need in wanting:
-            kind = IncidentType(inc.type)
-            report = _report_of(inc)
-            lat, lon = report.anchor()
-            requests.append(DispatchRequest(
-                incident_id=inc.id, lat_deg=lat, lon_deg=lon, priority=inc.priority,
-                department=inc.department, capabilities=report.needs.capabilities,
-                vehicles_needed=inc.vehicles if need == [-1] else len(need),
-                on_station_s=self._on_station_s(kind, report.needs.on_station_s)))
-        result = dispatch(vehicles, requests)
+        requests = [self._request(inc.id, _report_of(inc),
+                                  inc.vehicles if need == [-1] else len(need))
+                    for inc, need in wanting]
+        result = dispatch(vehicles, requests) if vehicles else None
         by_id = {v.id: v for v in vehicles}
-        for inc, need in wanting:
-            explanation = result.explain(inc.id)
-            chosen = result.vehicles_for(inc.id)
+        for (inc, need), request in zip(wanting, requests, strict=True):
+            explanation = (result.explain(inc.id) if result is not None
+                           else no_fleet_explanation(request))
+            chosen = result.vehicles_for(inc.id) if result is not None else []
             doc = explanation_doc(explanation)
             if inc.explanation != doc:
+                said = (inc.explanation or {}).get("summary")
                 inc = self._store.save_incident(replace(inc, explanation=doc))
-                self._publish("dispatch", {"incident_id": inc.id, "vehicles": chosen,
-                                           "summary": explanation.summary,
-                                           "department": inc.department})
+                if said != explanation.summary:  # not every few seconds while a fire waits
+                    self._publish("dispatch", {"incident_id": inc.id, "vehicles": chosen,
+                                               "summary": explanation.summary,
+                                               "department": inc.department})
             if chosen:
                 self._assign(inc, need, [by_id[v] for v in chosen])
+
+    def _request(self, incident_id: str, report: IncidentReport, needed: int) -> DispatchRequest:
+        lat, lon = report.anchor()
+        return DispatchRequest(
+            incident_id=incident_id, lat_deg=lat, lon_deg=lon, priority=report.priority,
+            department=report.department, capabilities=report.needs.capabilities,
+            vehicles_needed=needed,
+            on_station_s=self._on_station_s(report.type, report.needs.on_station_s))
 
     def _on_station_s(self, kind: IncidentType, default_s: float) -> float:
         """Planned time on scene: a fire's watch is configurable, plus orbit and sweep."""

@@ -13,7 +13,9 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from fleet.events import EventLog
-from web import health
+from fleet.store.operations import OperationsStore
+from fleet.supervisor import Supervisor, SupervisorSettings
+from web import docks, health
 from web.auth import routes as auth_routes
 from web.auth import users_routes
 from web.auth.bootstrap import open_auth, open_store
@@ -25,11 +27,14 @@ from web.docs import mount_docs
 from web.events import routes as event_routes
 from web.events import stream
 from web.events.fanout import Fanout
+from web.incidents import routes as incident_routes
+from web.missions import routes as mission_routes
 from web.settings import Settings
 from web.vehicles import routes as vehicle_routes
 
 
-def create_app(registry: Fleet, events: EventLog, settings: Settings) -> FastAPI:
+def create_app(registry: Fleet, events: EventLog, settings: Settings,
+               supervision: SupervisorSettings | None = None) -> FastAPI:
     fanout = Fanout(events, max_events=settings.ws_queue_events)
     store = open_store(settings)
 
@@ -54,6 +59,10 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings) -> FastAPI
     app.state.events = events
     app.state.fanout = fanout
     app.state.auth = open_auth(settings, store)
+    # Incidents and missions live in the same store; the caller starts and stops
+    # supervision, as it does the registry.
+    app.state.supervisor = Supervisor(registry, events, OperationsStore(store),
+                                      supervision)
     app.add_middleware(SecurityHeaders)
 
     public = APIRouter(prefix="/api")
@@ -69,6 +78,10 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings) -> FastAPI
     api.include_router(vehicle_routes.router)
     api.include_router(event_routes.router)
     app.include_router(api)
+    operations = APIRouter(prefix="/api", dependencies=[Depends(authenticate)])
+    for router in (incident_routes.router, mission_routes.router, docks.router):
+        operations.include_router(router)
+    app.include_router(operations)
     app.include_router(stream.router)
     mount_docs(app)  # before the console: its `/static` mount would shadow the docs' assets
     mount_console(app)

@@ -3,7 +3,8 @@
 `serve` is the one entry point: `skywatch serve` calls it with a fleet file's vehicles, and
 `skywatch up` calls it beside the simulator. It owns the lifecycle the app does not: the store
 is opened (and migrated) before anything publishes, the registry starts linking to vehicles
-once the socket listens, and both are closed again however the server stops.
+and supervision resumes the stored missions once the socket listens, and all are stopped
+again however the server stops.
 """
 
 from __future__ import annotations
@@ -58,9 +59,12 @@ async def serve(
             started,
         )
         await registry.start()
+        supervisor = app.state.supervisor
+        await supervisor.start()  # reconciles stored missions with what vehicles report
         try:
             await server.serve()
         finally:
+            await supervisor.stop()
             await registry.stop()
 
 

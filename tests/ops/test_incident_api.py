@@ -1,0 +1,155 @@
+"""`/api/incidents`, `/api/missions`, `/api/docks` on a real server: validation, scoping,
+nothing stored for a refused report, and the dispatch explanation when no vehicle fits.
+
+The fleet here has no vehicles (dispatch on the simulator is in `test_scenarios.py`), so every
+answer is about the API's own rules: what it refuses, what it stores, who may see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fleet.events import EventLog
+from fleet.registry import FleetRegistry
+from tests.web.auth_helpers import signed_in
+from tests.web.server_harness import RunningServer, running_server
+from web.app import create_app
+from web.auth.roles import Department, Role
+from web.settings import Settings
+
+FIRE = {"type": "fire", "geometry": {"type": "Point", "coordinates": [114.0579, 22.5431]},
+        "priority": 1, "note": "smoke over the ridge"}
+BOWTIE = {"type": "Polygon", "coordinates": [[[114.0, 22.5], [114.01, 22.51], [114.01, 22.5],
+                                              [114.0, 22.51], [114.0, 22.5]]]}
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
+    events = EventLog()
+    registry = FleetRegistry([], events)
+    app = create_app(registry, events, Settings(data_dir=tmp_path))
+    await app.state.supervisor.start()
+    try:
+        async with running_server(app) as running:
+            yield running
+    finally:
+        await app.state.supervisor.stop()
+
+
+async def post(server: RunningServer, path: str, headers: dict[str, str],
+               body: dict[str, Any] | None = None) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=server.http_url, headers=headers) as client:
+        return await client.post(path, json=body)
+
+
+async def get(server: RunningServer, path: str, headers: dict[str, str]) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=server.http_url, headers=headers) as client:
+        return await client.get(path)
+
+
+async def test_every_route_needs_a_token(server: RunningServer) -> None:
+    for path in ("/api/incidents", "/api/missions", "/api/docks"):
+        assert (await get(server, path, {})).status_code == 401
+    assert (await post(server, "/api/incidents", {}, FIRE)).status_code == 401
+
+
+async def test_a_report_with_several_problems_names_each_and_stores_nothing(
+        server: RunningServer) -> None:
+    admin = signed_in(server)
+    bad = {"type": "person_search", "geometry": BOWTIE, "priority": 9}
+    r = await post(server, "/api/incidents", admin, bad)
+    assert r.status_code == 422
+    fields = {p["field"]: p["reason"] for p in r.json()["detail"]}
+    assert "9" in fields["priority"] and "1" in fields["priority"]
+    assert any("cross" in reason for f, reason in fields.items() if f.startswith("geometry"))
+
+    r = await post(server, "/api/incidents", admin, {
+        "type": "volcano", "geometry": {"type": "Point", "coordinates": [200.0, 95.0]}})
+    fields = {p["field"]: p["reason"] for p in r.json()["detail"]}
+    assert r.status_code == 422 and "volcano" in fields["type"]
+    assert "latitude" in fields["geometry.coordinates[1]"]
+    assert "longitude" in fields["geometry.coordinates[0]"]
+
+    r = await post(server, "/api/incidents", admin, {**FIRE, "type": "traffic_accident",
+                                                     "geometry": BOWTIE})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"].startswith("geometry")
+
+    assert (await get(server, "/api/incidents", admin)).json() == []
+    assert server.app.state.events.since(0, 100) == []  # no event for a refused report
+
+
+async def test_a_fire_without_a_fitting_vehicle_is_stored_new_with_the_reason(
+        server: RunningServer) -> None:
+    operator = signed_in(server, Role.FIRE_OPERATOR)
+    r = await post(server, "/api/incidents", operator, FIRE)
+    assert r.status_code == 201
+    incident = r.json()
+    assert incident["state"] == "new" and incident["department"] == "fire"
+    assert incident["mission_ids"] == [] and incident["reporter"].startswith("fire-operator")
+    assert "no vehicle assigned" in incident["explanation"]["summary"]
+    assert incident["explanation"]["shortfall"] == 1
+
+    got = await get(server, f"/api/incidents/{incident['id']}", operator)
+    assert got.json()["explanation"] == incident["explanation"]
+    kinds = [e.type for e in server.app.state.events.since(0, 100)]
+    assert kinds[:2] == ["incident", "dispatch"]
+
+    cancelled = await post(server, f"/api/incidents/{incident['id']}/cancel", operator)
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    again = await post(server, f"/api/incidents/{incident['id']}/cancel", operator)
+    assert again.status_code == 409 and "cancelled" in again.json()["detail"]
+    assert (await get(server, "/api/incidents/inc-999", operator)).status_code == 404
+
+
+async def test_departments_scope_what_is_seen_and_who_may_report(server: RunningServer) -> None:
+    fire = signed_in(server, Role.FIRE_OPERATOR)
+    police = signed_in(server, Role.TRAFFIC_POLICE)
+    refused = await post(server, "/api/incidents", police, FIRE)
+    assert refused.status_code == 403 and "fire" in refused.json()["detail"]
+    assert (await get(server, "/api/incidents", police)).json() == []
+
+    crash = {"type": "traffic_accident", "priority": 2,
+             "geometry": {"type": "Point", "coordinates": [114.06, 22.55]}}
+    accident = (await post(server, "/api/incidents", police, crash)).json()
+    assert accident["department"] == "traffic"
+    fire_incident = (await post(server, "/api/incidents", fire, FIRE)).json()
+
+    assert [i["id"] for i in (await get(server, "/api/incidents", police)).json()] == [
+        accident["id"]]
+    assert (await get(server, f"/api/incidents/{fire_incident['id']}", police)).status_code == 403
+    forbidden = await post(server, f"/api/incidents/{fire_incident['id']}/cancel", police)
+    assert forbidden.status_code == 403
+    both = signed_in(server, Role.ANALYST, [Department.FIRE, Department.TRAFFIC])
+    assert len((await get(server, "/api/incidents", both)).json()) == 2
+    assert (await post(server, "/api/incidents", both, FIRE)).status_code == 403  # read-only
+
+    # A delivery has no owning department: it is the reporter's.
+    drop = {"type": "delivery", "geometry": {"type": "Point", "coordinates": [114.06, 22.55]}}
+    assert (await post(server, "/api/incidents", police, drop)).json()["department"] == "traffic"
+
+
+async def test_preview_answers_without_storing_or_publishing(server: RunningServer) -> None:
+    admin = signed_in(server)
+    r = await post(server, "/api/incidents/preview", admin, {**FIRE, "priority": 2})
+    assert r.status_code == 200
+    preview = r.json()
+    assert preview["incident"]["priority"] == 2 and preview["incident"]["department"] == "fire"
+    assert preview["tasks"] == [] and preview["explanation"]["shortfall"] == 1
+    assert (await post(server, "/api/incidents/preview", admin,
+                       {**FIRE, "priority": 0})).status_code == 422
+    assert (await get(server, "/api/incidents", admin)).json() == []
+    assert server.app.state.events.since(0, 100) == []
+
+
+async def test_unknown_missions_are_404_and_the_empty_fleet_has_no_docks(
+        server: RunningServer) -> None:
+    admin = signed_in(server)
+    assert (await get(server, "/api/missions", admin)).json() == []
+    assert (await get(server, "/api/missions/m-1", admin)).status_code == 404
+    assert (await post(server, "/api/missions/m-1/pause", admin)).status_code == 404
+    assert (await get(server, "/api/docks", admin)).json() == []

@@ -4,6 +4,8 @@ Vehicle i (drones first, then rovers) has system id i+1, binds UDP 127.0.0.1:BAS
 sends MAVLink 2 to 127.0.0.1:BASE+i, like PX4 SITL instance i. With more than 40 vehicles the
 vehicles bind BASE+N+i instead (PX4's layout would put vehicle 40 on vehicle 0's port).
 Loudspeaker: MAV_CMD_USER_1 (31010) with param1 1 (on) / 0 (off).
+With `--cameras`, drone i also serves its RGB and thermal frames on TCP 127.0.0.1:BASE+80+i
+(`sim.frames_protocol`); they are rendered only while a client watches.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from sim.runner import Simulation, vehicle_port
+from sim.runner import Simulation, camera_port, vehicle_port
 from sim.world import WorldError, load_world, parse_home, world_around_home
 
 log = logging.getLogger("sim")
@@ -24,6 +26,7 @@ log = logging.getLogger("sim")
 DEFAULT_HOME = "22.5431,114.0579"
 DEFAULT_BASE_PORT = 14540
 MAX_SPEEDUP = 10_000.0
+MAX_CAMERA_RATE_HZ = 30.0
 
 
 def run_sim(
@@ -40,16 +43,22 @@ def run_sim(
     world: Annotated[Path | None, typer.Option(
         help="World YAML (skywatch.layout.world_document): vehicles start on their docks.")]
     = None,
+    cameras: Annotated[bool, typer.Option(
+        help="Serve each drone's RGB and thermal frames on TCP BASE+80+i.")] = False,
+    camera_rate_hz: Annotated[float, typer.Option(
+        help="Frames per sim second per camera (fewer if rendering cannot keep up).")] = 5.0,
 ) -> None:
     """Simulate drones and ground rovers that speak MAVLink like PX4 SITL instances."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
-        sim = _build(vehicles, rovers, home, speedup, base_port, world)
+        sim = _build(vehicles, rovers, home, speedup, base_port, world,
+                     camera_rate_hz if cameras else None)
     except WorldError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
     except OSError as e:
-        typer.echo(f"error: --base-port: cannot bind the vehicles' ports: {e.strerror}", err=True)
+        typer.echo(f"error: --base-port: cannot bind the vehicles' or cameras' ports: "
+                   f"{e.strerror}", err=True)
         raise typer.Exit(2) from None
 
     def _stop(_signum: int, _frame: object) -> None:
@@ -63,6 +72,10 @@ def run_sim(
                  spec.name, spec.kind, ep.sysid,
                  vehicle_port(base_port, ep.index, len(sim.endpoints)),
                  base_port + ep.index)
+        if sim.cameras is not None and spec.kind == "multirotor":
+            log.info("vehicle %d %s: camera frames on tcp 127.0.0.1:%d at %g Hz", ep.index,
+                     spec.name, camera_port(base_port, ep.index, len(sim.endpoints)),
+                     camera_rate_hz)
     log.info("running %d vehicles at %gx", len(sim.endpoints), speedup)
     try:
         stats = sim.run()
@@ -74,12 +87,15 @@ def run_sim(
 
 
 def _build(vehicles: int | None, rovers: int | None, home: str, speedup: float, base_port: int,
-           world_file: Path | None) -> Simulation:
+           world_file: Path | None, camera_rate_hz: float | None = None) -> Simulation:
     for name, value in (("--vehicles", vehicles), ("--rovers", rovers)):
         if value is not None and value < 0:
             raise WorldError(f"{name}: {value} is negative")
     if not (0.0 < speedup <= MAX_SPEEDUP):
         raise WorldError(f"--speedup: {speedup:g} is outside (0, {MAX_SPEEDUP:g}]")
+    if camera_rate_hz is not None and not (0.0 < camera_rate_hz <= MAX_CAMERA_RATE_HZ):
+        raise WorldError(f"--camera-rate-hz: {camera_rate_hz:g} is outside "
+                         f"(0, {MAX_CAMERA_RATE_HZ:g}]")
     if world_file is not None:
         world = load_world(world_file, vehicles, rovers)
     else:
@@ -88,9 +104,11 @@ def _build(vehicles: int | None, rovers: int | None, home: str, speedup: float, 
     n = len(world.vehicles)
     if n == 0:
         raise WorldError("--vehicles/--rovers: nothing to simulate (0 vehicles)")
-    if not (1024 <= base_port and vehicle_port(base_port, n, n) <= 65535):
+    top = camera_port(base_port, n, n) if camera_rate_hz is not None else vehicle_port(
+        base_port, n, n)
+    if not (1024 <= base_port and top <= 65535):
         raise WorldError(f"--base-port: {base_port} leaves no room for {n} vehicles' ports")
-    return Simulation(world, base_port=base_port, speedup=speedup)
+    return Simulation(world, base_port=base_port, speedup=speedup, camera_rate_hz=camera_rate_hz)
 
 
 def register(app: typer.Typer) -> None:

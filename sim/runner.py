@@ -12,10 +12,14 @@ import selectors
 import socket
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sim.autopilot import Autopilot, VehicleConfig
 from sim.endpoint import VehicleEndpoint
 from sim.world import World
+
+if TYPE_CHECKING:
+    from sim.frames_server import CameraServer
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,12 @@ def vehicle_port(base_port: int, index: int, count: int) -> int:
     return base_port + max(PX4_VEHICLE_PORT_OFFSET, count) + index
 
 
+def camera_port(base_port: int, index: int, count: int) -> int:
+    """The TCP port drone `index` of `count` serves its camera frames on (`--cameras`):
+    base+80+i for up to 40 vehicles, just above the vehicles' own ports beyond that."""
+    return base_port + 2 * max(PX4_VEHICLE_PORT_OFFSET, count) + index
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RunStats:
     sim_s: float
@@ -43,7 +53,10 @@ class RunStats:
 
 
 class Simulation:
-    def __init__(self, world: World, *, base_port: int, speedup: float) -> None:
+    def __init__(self, world: World, *, base_port: int, speedup: float,
+                 camera_rate_hz: float | None = None) -> None:
+        """`camera_rate_hz`: serve every drone's camera frames at this sim-time rate
+        (`sim.frames_server`); None: no cameras."""
         self.world = world
         self.speedup = speedup
         self.base_port = base_port
@@ -62,11 +75,27 @@ class Simulation:
                                  phase_frac=(i / n) if n else 0.0)
             self.endpoints.append(ep)
             self._selector.register(sock, selectors.EVENT_READ, ep)
+        self.cameras: CameraServer | None = None
+        if camera_rate_hz is not None:
+            from sim.frames_server import CameraServer  # NumPy and the renderer: 0.4 s to load
+
+            drones = [ep for ep, spec in zip(self.endpoints, world.vehicles, strict=True)
+                      if spec.kind == "multirotor"]
+            try:
+                self.cameras = CameraServer(
+                    world, [ep.ap for ep in drones],
+                    [camera_port(base_port, ep.index, n) for ep in drones],
+                    rate_hz=camera_rate_hz)
+            except OSError:
+                self.close()
+                raise
 
     def stop(self) -> None:
         self._stop = True
 
     def close(self) -> None:
+        if self.cameras is not None:
+            self.cameras.close()
         for ep in self.endpoints:
             self._selector.unregister(ep.sock)
             ep.sock.close()
@@ -91,6 +120,8 @@ class Simulation:
                 self.sim_s += STEP_S
             for ep in self.endpoints:
                 ep.tick(self.sim_s, wall_s)
+            if self.cameras is not None:
+                self.cameras.tick(self.sim_s)
             next_step_wall = origin + (self.sim_s + STEP_S) / self.speedup
             wait = min(max(next_step_wall - time.monotonic(), 0.0), MAX_SELECT_WAIT_S)
             for key, _ in self._selector.select(wait):

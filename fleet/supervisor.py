@@ -614,6 +614,8 @@ class Supervisor:
             if not reason:
                 result = await self._fleet.command(task.vehicle_id, StartMission())
                 reason = "" if result.ok else f"mission start refused: {result.reason}"
+            if not reason:  # its MISSION_CURRENT now counts through this task's items
+                self._verified.add(task.id)
         except Exception as e:  # a link that breaks mid-upload is a refusal, not a crash
             reason = f"launch failed: {e}"
         finally:

@@ -1,0 +1,72 @@
+"""Incidents to the end on the simulator at high speed-up, through the HTTP API.
+
+Each scenario has its own simulator process, with drones on chosen docks, and its own server
+with supervision: fires are reported with `POST /api/incidents`, and everything asserted is
+what an operator sees through the API or on the vehicles (distances in metres, states).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fleet.dispatch import VehicleProfile
+from fleet.supervisor import SupervisorSettings
+from fleet.templates import TemplateSettings
+from mission.geodesy import distance_m
+from tests.ops.scenario_harness import CRUISE_MPS, Drone, point, scenario
+
+pytestmark = pytest.mark.e2e
+
+SUPERVISION = SupervisorSettings(
+    templates=TemplateSettings(watch_s=60.0, fire_sweep_half_m=60.0),
+    multirotor=VehicleProfile(cruise_speed_mps=CRUISE_MPS, endurance_s=1500.0),
+)
+
+
+def fire(east_m: float, north_m: float, priority: int = 1) -> dict[str, Any]:
+    return {"type": "fire", "priority": priority,
+            "geometry": {"type": "Point", "coordinates": point(east_m, north_m)}}
+
+
+def task_states(m: dict[str, Any]) -> list[str]:
+    return [t["state"] for t in m["tasks"]]
+
+
+async def test_a_fire_1km_from_two_docks_gets_the_nearer_thermal_drone_to_the_end(
+        tmp_path: Path) -> None:
+    drones = [Drone(id="uav0", east_m=-1000, north_m=0),  # 1.0 km west of the fire at home
+              Drone(id="uav1", east_m=0, north_m=1400),  # 1.4 km north
+              Drone(id="uav2", east_m=600, north_m=0, capabilities=("rgb",))]  # no thermal
+    async with scenario(tmp_path, drones, SUPERVISION) as s:
+        t0 = time.monotonic()
+        incident = await s.post("/api/incidents", fire(0, 0), expect=201)
+        answered_s = time.monotonic() - t0
+        assert incident["state"] == "dispatched" and len(incident["mission_ids"]) == 1
+        assert answered_s < 1.0
+        verdicts = {c["vehicle_id"]: c for c in incident["explanation"]["candidates"]}
+        assert verdicts["uav0"]["verdict"] == "chosen"
+        assert verdicts["uav1"]["verdict"] == "feasible"
+        assert verdicts["uav1"]["eta_s"] > verdicts["uav0"]["eta_s"] + 20
+        assert verdicts["uav2"]["verdict"] == "rejected"
+        assert any("thermal" in r for r in verdicts["uav2"]["reasons"])
+
+        path = f"/api/missions/{incident['mission_ids'][0]}"
+        mission = await s.get(path)
+        assert [t["vehicle_id"] for t in mission["tasks"]] == ["uav0"]
+        assert task_states(mission)[0] != "planned"  # handed to the vehicle already
+
+        await s.wait(path, lambda m: task_states(m) == ["on_station"], "on station", 40)
+        t = s.registry.state("uav0").telemetry
+        assert t is not None and t.lat_deg is not None and t.lon_deg is not None
+        lon, lat = point(0, 0)
+        assert distance_m(t.lat_deg, t.lon_deg, lat, lon) < 250  # working around the fire
+        mission = await s.wait(path, lambda m: m["state"] == "completed", "completed", 90)
+        assert task_states(mission) == ["done"] and mission["tasks"][0]["progress"] == 1.0
+        resolved = await s.get(f"/api/incidents/{incident['id']}")
+        assert resolved["state"] == "resolved"
+        docks = {d["vehicle_id"]: d for d in await s.get("/api/docks")}
+        assert docks["uav0"]["vehicle_home"] and docks["uav0"]["task_id"] is None

@@ -1,7 +1,9 @@
 // The alarm panel: what needs a person now (a new incident, a fire or a person found, a vehicle
 // that lost its link or runs low, a task that failed), with a beep and an acknowledgement.
-// An alarm stays until someone acknowledges it; the same condition on the same vehicle updates
-// the open alarm instead of piling up (a flapping link beeps once, not fifty times).
+// A fire or a person counts once its track is confirmed (an `object` event), not on every
+// frame's detection. An alarm stays until someone acknowledges it; the same condition on the
+// same vehicle updates the open alarm instead of piling up (a flapping link beeps once).
+import { keepFocus } from '/static/dom.js';
 import {
   formatQuantity, formatTime, onLocaleChange, t, translate, tValue,
 } from '/static/i18n.js';
@@ -73,6 +75,7 @@ export class AlarmPanel {
     this.nextId = 1;
     this.lowBattery = new Set();
     this.linkLost = new Set();
+    this.objects = new Set(); // tracked objects already alarmed
     this.beeper = new Beeper();
     this.root = container;
     this.root.classList.add('alarm-panel');
@@ -98,13 +101,15 @@ export class AlarmPanel {
   }
 
   // Raise (or refresh) an alarm. `text` is a function so that it follows the language switch.
-  raise({ key, severity, text, vehicleId = null, incidentId = null, at = new Date() }) {
+  raise({
+    key, severity, text, vehicleId = null, incidentId = null, position = null, at = new Date(),
+  }) {
     const open = this.alarms.find((a) => a.key === key && !a.acknowledged);
     if (open) {
       Object.assign(open, { severity, text, at, repeats: open.repeats + 1 });
     } else {
       this.alarms.unshift({
-        id: this.nextId, key, severity, text, vehicleId, incidentId, at, acknowledged: false,
+        id: this.nextId, key, severity, text, vehicleId, incidentId, position, at, acknowledged: false,
         repeats: 0,
       });
       this.nextId += 1;
@@ -184,12 +189,13 @@ export class AlarmPanel {
               reason: event.reason || '—' }) });
         }
         break;
-      case 'detection':
-        if (DETECTION_LABELS.has(event.label)) {
-          this.raise({ key: `detection:${event.label}:${event.object_id ?? event.seq}`,
-            severity: 'critical', vehicleId: vehicle, at,
+      case 'object': // a tracked object, confirmed over several frames: one alarm each
+        if (DETECTION_LABELS.has(event.label) && !this.objects.has(event.object_id)) {
+          this.objects.add(event.object_id);
+          this.raise({ key: `object:${event.object_id}`, severity: 'critical', vehicleId: vehicle,
+            incidentId: event.incident_id, at, position: [event.lat_deg, event.lon_deg],
             text: () => t('alarm.detection', { vehicle: name(), label: tValue('label', event.label),
-              score: formatQuantity((event.score ?? 0) * 100, 'pct') }) });
+              score: formatQuantity((event.confidence ?? 0) * 100, 'pct') }) });
         }
         break;
       default:
@@ -219,7 +225,7 @@ export class AlarmPanel {
     sound.textContent = t(this.beeper.enabled ? 'alarms.sound_on' : 'alarms.sound_off');
     this.root.querySelector('.empty').hidden = this.alarms.length > 0;
     const items = this.alarms.map((alarm) => this.renderAlarm(alarm));
-    this.list.replaceChildren(...items);
+    keepFocus(this.list, () => this.list.replaceChildren(...items));
   }
 
   renderAlarm(alarm) {

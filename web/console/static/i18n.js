@@ -11,7 +11,7 @@ const NOTHING = '—';
 // Our short unit names -> the ECMA-402 unit identifiers `Intl.NumberFormat` accepts.
 const UNITS = Object.freeze({
   m: 'meter', km: 'kilometer', mps: 'meter-per-second', deg: 'degree', s: 'second',
-  min: 'minute', h: 'hour',
+  min: 'minute', h: 'hour', ha: 'hectare',
 });
 
 let locale = DEFAULT_LOCALE;
@@ -133,7 +133,7 @@ export function formatNumber(value, digits = null) {
   return cached('number', options, (l, o) => new Intl.NumberFormat(l, o)).format(value);
 }
 
-// A quantity with its unit (`m`, `km`, `mps`, `deg`, `s`, `min`, `h`, `pct`), e.g. 30 m.
+// A quantity with its unit (`m`, `km`, `mps`, `deg`, `s`, `min`, `h`, `ha`, `pct`), e.g. 30 m.
 export function formatQuantity(value, unit, digits = 0) {
   if (value == null || Number.isNaN(value)) return NOTHING;
   if (unit === 'pct') {

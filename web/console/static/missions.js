@@ -1,0 +1,200 @@
+// Missions: a list with state and progress, and for the selected mission a timeline of its
+// tasks (each vehicle's states with their times, progress through its plan) and pause, resume,
+// abort behind a confirmation. State changes arrive as `mission` and `task` events; progress
+// is not an event (it changes with every waypoint), so the selected mission is re-read every
+// couple of seconds while it runs.
+import { keepFocus } from '/static/dom.js';
+import { confirmDialog } from '/static/dialog.js';
+import { formatQuantity, formatTime, onLocaleChange, t, translate, tValue } from '/static/i18n.js';
+import { renderTimeline } from '/static/timeline.js';
+
+const RUNNING = new Set(['planned', 'active', 'paused']);
+const POLL_MS = 2000;
+const ACTIONS = {
+  pause: { when: ['active'], confirm: 'missions.pause_confirm', danger: false },
+  resume: { when: ['paused'], confirm: 'missions.resume_confirm', danger: false },
+  abort: { when: ['planned', 'active', 'paused'], confirm: 'missions.abort_confirm', danger: true },
+};
+
+export function missionProgress(mission) {
+  const tasks = (mission.tasks || []).filter((task) => task.state !== 'cancelled');
+  if (!tasks.length) return mission.state === 'completed' ? 1 : 0;
+  return tasks.reduce((sum, task) => sum + (task.state === 'done' ? 1 : task.progress), 0)
+    / tasks.length;
+}
+
+export class MissionList {
+  // `api`: { getJson, postJson }; `onChange(missions)`: the plans layer redraws;
+  // `onSelect(mission)`: show it on the map.
+  constructor(container, { api, onChange = () => {}, onSelect = () => {} }) {
+    this.api = api;
+    this.onChange = onChange;
+    this.onSelect = onSelect;
+    this.missions = new Map();
+    this.history = new Map(); // task id -> [{ state, at }] seen since the page loaded
+    this.selectedId = null;
+    this.poller = null;
+    this.root = container;
+    this.root.innerHTML = `
+      <h2 data-i18n="missions.title"></h2>
+      <p class="empty" data-i18n="missions.empty"></p>
+      <ul class="mission-list" data-testid="mission-list"></ul>
+      <div class="mission-detail" data-testid="mission-detail" hidden>
+        <div class="mission-actions">
+          ${Object.keys(ACTIONS).map((action) => `<button type="button"
+            data-testid="mission-${action}" data-action="${action}"
+            class="${ACTIONS[action].danger ? 'danger' : ''}"
+            data-i18n="missions.${action}"></button>`).join('')}
+        </div>
+        <p class="status" data-testid="mission-status" role="status"></p>
+        <h3 data-i18n="missions.timeline"></h3>
+        <div class="timeline" data-testid="mission-timeline"></div>
+      </div>`;
+    this.list = this.root.querySelector('.mission-list');
+    this.root.querySelector('.mission-actions').addEventListener('click', (e) => {
+      const button = e.target.closest('button[data-action]');
+      if (button) this.act(button.dataset.action);
+    });
+    onLocaleChange(() => this.render());
+    this.render();
+  }
+
+  async load() {
+    for (const mission of await this.api.getJson('/api/missions')) this.store(mission);
+    this.changed();
+  }
+
+  store(mission) {
+    this.missions.set(mission.id, mission);
+    for (const task of mission.tasks || []) this.note(task.id, task.state, task.updated_at);
+  }
+
+  // Remember when a task entered a state (the API gives only the current one).
+  note(taskId, state, at) {
+    const seen = this.history.get(taskId) || [];
+    if (!seen.length || seen[seen.length - 1].state !== state) {
+      seen.push({ state, at: at ? new Date(at) : new Date() });
+      this.history.set(taskId, seen);
+    }
+  }
+
+  changed() {
+    this.render();
+    this.onChange([...this.missions.values()]);
+  }
+
+  async fetch(missionId) {
+    try {
+      this.store(await this.api.getJson(`/api/missions/${encodeURIComponent(missionId)}`));
+      this.changed();
+    } catch (error) {
+      console.warn(`mission ${missionId}: ${error}`);
+    }
+  }
+
+  handleEvent(event) {
+    if (event.type === 'task' && event.mission_id) {
+      this.note(event.task_id, event.state, event.t);
+      const mission = this.missions.get(event.mission_id);
+      const task = mission && (mission.tasks || []).find((x) => x.id === event.task_id);
+      if (task) {
+        Object.assign(task, { state: event.state, progress: event.progress, reason: event.reason });
+        this.changed();
+      } else {
+        this.fetch(event.mission_id); // a new task (relief, replacement) or a new mission
+      }
+    } else if (event.type === 'mission' && event.mission_id) {
+      const mission = this.missions.get(event.mission_id);
+      if (mission) {
+        Object.assign(mission, { state: event.state, reason: event.reason });
+        this.changed();
+      }
+      this.fetch(event.mission_id);
+    }
+  }
+
+  select(missionId) {
+    this.selectedId = missionId;
+    clearInterval(this.poller);
+    this.poller = setInterval(() => {
+      const mission = this.missions.get(this.selectedId);
+      if (mission && RUNNING.has(mission.state)) this.fetch(this.selectedId);
+      else this.render(); // the timeline's "now" moves on
+    }, POLL_MS);
+    this.render();
+    const mission = this.missions.get(missionId);
+    if (mission) this.onSelect(mission);
+    this.fetch(missionId);
+  }
+
+  async act(action) {
+    const mission = this.missions.get(this.selectedId);
+    if (!mission) return;
+    const spec = ACTIONS[action];
+    const ok = await confirmDialog({
+      title: `${t(`missions.${action}`)} ${mission.id}`, body: t(spec.confirm, { id: mission.id }),
+      confirmLabel: t(`missions.${action}`), danger: spec.danger, testid: `mission-${action}`,
+    });
+    if (!ok) return;
+    const status = this.root.querySelector('[data-testid="mission-status"]');
+    const result = await this.api.postJson(
+      `/api/missions/${encodeURIComponent(mission.id)}/${action}`, {});
+    status.textContent = result.ok ? t('missions.done', { action: t(`missions.${action}`) })
+      : t('command.refused', { command: t(`missions.${action}`), reason: result.detail });
+    status.classList.toggle('error', !result.ok);
+    if (result.ok) {
+      this.store(result.data);
+      this.changed();
+    }
+  }
+
+  render() {
+    translate(this.root);
+    const missions = [...this.missions.values()].sort((a, b) => (
+      (RUNNING.has(b.state) - RUNNING.has(a.state)) || b.created_at.localeCompare(a.created_at)));
+    this.root.querySelector('.empty').hidden = missions.length > 0;
+    keepFocus(this.list, () => this.list.replaceChildren(
+      ...missions.map((mission) => this.renderItem(mission))));
+    const selected = this.missions.get(this.selectedId);
+    const detail = this.root.querySelector('.mission-detail');
+    detail.hidden = !selected;
+    if (!selected) return;
+    for (const [action, spec] of Object.entries(ACTIONS)) {
+      detail.querySelector(`[data-action="${action}"]`).disabled = !spec.when.includes(selected.state);
+    }
+    detail.querySelector('.timeline').replaceChildren(
+      renderTimeline(selected, this.history, new Date()));
+  }
+
+  renderItem(mission) {
+    const item = document.createElement('li');
+    item.className = `mission state-${mission.state}${mission.id === this.selectedId ? ' selected' : ''}`;
+    item.setAttribute('data-testid', `mission-item-${mission.id}`);
+    item.dataset.state = mission.state;
+    const progress = missionProgress(mission);
+    item.dataset.progress = String(progress);
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'mission-name';
+    button.textContent = t('missions.item', { id: mission.id,
+      incident: mission.incident_id || '—' });
+    button.addEventListener('click', () => this.select(mission.id));
+    const state = document.createElement('span');
+    state.className = `badge state-${mission.state}`;
+    state.setAttribute('data-testid', `mission-state-${mission.id}`);
+    state.textContent = tValue('mission.state', mission.state);
+    const bar = document.createElement('progress');
+    bar.max = 1;
+    bar.value = progress;
+    bar.setAttribute('aria-label', t('missions.progress'));
+    const percent = document.createElement('span');
+    percent.className = 'number';
+    percent.setAttribute('data-testid', `mission-progress-${mission.id}`);
+    percent.textContent = formatQuantity(progress * 100, 'pct');
+    const time = document.createElement('time');
+    time.dateTime = mission.created_at;
+    time.textContent = formatTime(mission.created_at);
+    item.append(button, state, bar, percent, time);
+    return item;
+  }
+}

@@ -23,6 +23,8 @@ from web.auth.deps import authenticate
 from web.auth.headers import SecurityHeaders
 from web.console_files import mount_console
 from web.deps import Fleet
+from web.detections import routes as detection_routes
+from web.detections.store import DetectionStore
 from web.docs import mount_docs
 from web.events import routes as event_routes
 from web.events import stream
@@ -59,6 +61,7 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
     app.state.events = events
     app.state.fanout = fanout
     app.state.auth = open_auth(settings, store)
+    app.state.detections = DetectionStore(store, settings.data_dir / "evidence")
     # Incidents and missions live in the same store; the caller starts and stops
     # supervision, as it does the registry.
     app.state.supervisor = Supervisor(registry, events, OperationsStore(store),
@@ -82,6 +85,7 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
     for router in (incident_routes.router, mission_routes.router, docks.router):
         operations.include_router(router)
     app.include_router(operations)
+    app.include_router(detection_routes.router)  # carries its own sign-in requirement
     app.include_router(stream.router)
     mount_docs(app)  # before the console: its `/static` mount would shadow the docs' assets
     mount_console(app)

@@ -1,0 +1,1 @@
+"""Detections and tracked objects posted by the vehicles' onboard bridges (`/api/detections`)."""

@@ -28,6 +28,7 @@ from fleet.model import Dock, LinkState, VehicleKind, VehicleSpec
 from fleet.registry import FleetRegistry
 from fleet.supervisor import SupervisorSettings
 from skywatch.layout import SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG, DefaultVehicle, world_document
+from tests.ops.udp_relay import UdpRelay, free_udp_port, start_relay
 from tests.sim_harness import SimHandle, start_sim
 from tests.web.auth_helpers import signed_in
 from tests.web.server_harness import RunningServer, running_server
@@ -81,6 +82,7 @@ class Scenario:
     registry: FleetRegistry
     server: RunningServer
     headers: dict[str, str]
+    relays: dict[str, UdpRelay]
     client: httpx.AsyncClient = field(init=False)
 
     def __post_init__(self) -> None:
@@ -133,16 +135,25 @@ async def wait_ready(registry: FleetRegistry, timeout_s: float = 30.0) -> None:
 
 @asynccontextmanager
 async def scenario(tmp_path: Path, drones: Sequence[Drone], supervision: SupervisorSettings,
-                   speedup: float = 40.0,
-                   urls: Callable[[SimHandle, int], str] | None = None,
+                   speedup: float = 40.0, relayed: Sequence[str] = ()
                    ) -> AsyncIterator[Scenario]:
     """The simulator with `drones` on their docks, the server with supervision on them.
 
-    `urls` lets a test put something between the fleet and vehicle i (a relay it can cut)."""
+    The links of the `relayed` vehicles pass through a `UdpRelay` the test can cut
+    (`Scenario.relays`)."""
     world, _ = write_world(tmp_path, drones)
     with start_sim(tmp_path, vehicles=len(drones), speedup=speedup, world=world) as sim:
         events = EventLog()
-        url = (lambda i: urls(sim, i)) if urls is not None else sim.url
+        relays: dict[str, UdpRelay] = {}
+        fleet_ports: dict[int, int] = {}
+        for i, d in enumerate(drones):
+            if d.id in relayed:
+                fleet_ports[i] = free_udp_port()
+                relays[d.id] = await start_relay(sim.base_port + i, fleet_ports[i])
+
+        def url(i: int) -> str:
+            return f"udpin://0.0.0.0:{fleet_ports[i]}" if i in fleet_ports else sim.url(i)
+
         registry = FleetRegistry(fleet_specs(url, drones), events)
         app = create_app(registry, events, Settings(data_dir=tmp_path / "server"), supervision)
         await registry.start()
@@ -153,7 +164,7 @@ async def scenario(tmp_path: Path, drones: Sequence[Drone], supervision: Supervi
             await app.state.supervisor.start()
             async with running_server(app) as server:
                 s = Scenario(sim=sim, registry=registry, server=server,
-                             headers=signed_in(server))
+                             headers=signed_in(server), relays=relays)
                 try:
                     yield s
                 finally:
@@ -161,3 +172,5 @@ async def scenario(tmp_path: Path, drones: Sequence[Drone], supervision: Supervi
         finally:
             await app.state.supervisor.stop()
             await registry.stop()
+            for relay in relays.values():
+                relay.close()

@@ -70,3 +70,65 @@ async def test_a_fire_1km_from_two_docks_gets_the_nearer_thermal_drone_to_the_en
         assert resolved["state"] == "resolved"
         docks = {d["vehicle_id"]: d for d in await s.get("/api/docks")}
         assert docks["uav0"]["vehicle_home"] and docks["uav0"]["task_id"] is None
+
+
+def distance_to_m(s: Any, vehicle_id: str, east_m: float, north_m: float) -> float:
+    t = s.registry.state(vehicle_id).telemetry
+    assert t is not None and t.lat_deg is not None and t.lon_deg is not None
+    lon, lat = point(east_m, north_m)
+    return distance_m(t.lat_deg, t.lon_deg, lat, lon)
+
+
+async def test_a_more_urgent_fire_preempts_the_only_thermal_drone(tmp_path: Path) -> None:
+    drones = [Drone(id="uav0", east_m=-800, north_m=0),
+              Drone(id="uav1", east_m=0, north_m=-600, department="traffic",
+                    capabilities=("rgb", "zoom"))]
+    async with scenario(tmp_path, drones, SUPERVISION) as s:
+        minor = await s.post("/api/incidents", fire(0, 0, priority=3), expect=201)
+        minor_path = f"/api/missions/{minor['mission_ids'][0]}"
+        await s.wait(minor_path, lambda m: task_states(m) == ["transit"], "in transit", 20)
+
+        urgent = await s.post("/api/incidents", fire(0, 900, priority=1), expect=201)
+        assert urgent["state"] == "dispatched"
+        chosen = urgent["explanation"]["candidates"][0]
+        assert (chosen["vehicle_id"], chosen["verdict"], chosen["preempts_priority"]) == (
+            "uav0", "chosen", 3)
+        preempted = (await s.get(minor_path))["tasks"][0]
+        assert preempted["state"] == "cancelled"
+        assert preempted["reason"] == f"preempted by {urgent['id']}"
+
+        urgent_path = f"/api/missions/{urgent['mission_ids'][0]}"
+        await s.wait(urgent_path, lambda m: task_states(m) == ["on_station"], "on station", 40)
+        assert distance_to_m(s, "uav0", 0, 900) < 250
+        # The minor fire waits, saying why: its only thermal drone is on a priority-1 task.
+        waiting = await s.get(f"/api/incidents/{minor['id']}")
+        assert waiting["state"] in ("dispatched", "active")
+        reasons = {c["vehicle_id"]: c["reasons"] for c in waiting["explanation"]["candidates"]}
+        assert any("priority-1" in r for r in reasons["uav0"])
+
+
+async def test_a_drone_whose_link_is_cut_is_replaced_and_the_work_carries_on(
+        tmp_path: Path) -> None:
+    drones = [Drone(id="uav0", east_m=-1000, north_m=0), Drone(id="uav1", east_m=0, north_m=1400)]
+    supervision = SupervisorSettings(templates=SUPERVISION.templates,
+                                     multirotor=SUPERVISION.multirotor, link_grace_s=2.0)
+    async with scenario(tmp_path, drones, supervision, relayed=["uav0"]) as s:
+        incident = await s.post("/api/incidents", fire(0, 0), expect=201)
+        path = f"/api/missions/{incident['mission_ids'][0]}"
+        await s.wait(path, lambda m: task_states(m) == ["on_station"], "on station", 40)
+
+        s.relays["uav0"].cut()
+        cut_at = time.monotonic()
+        mission = await s.wait(path, lambda m: task_states(m) == ["failed", "launching"]
+                               or task_states(m)[1:] == ["transit"], "replaced", 20)
+        replaced_after_s = time.monotonic() - cut_at
+        failed, relief = mission["tasks"]
+        assert failed["vehicle_id"] == "uav0" and failed["reason"].startswith("link lost")
+        assert relief["vehicle_id"] == "uav1" and relief["replaces"] == failed["id"]
+        assert replaced_after_s < 10.0
+        mission = await s.wait(path, lambda m: task_states(m)[1] == "on_station",
+                               "relief on station", 40)
+        assert distance_to_m(s, "uav1", 0, 0) < 250
+        mission = await s.wait(path, lambda m: m["state"] == "completed", "completed", 90)
+        assert task_states(mission) == ["failed", "done"]
+        assert (await s.get(f"/api/incidents/{incident['id']}"))["state"] == "resolved"

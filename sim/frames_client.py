@@ -20,6 +20,7 @@ import numpy as np
 from sim.frames_protocol import FrameProtocolError, read_message, subscription_line
 
 CONNECT_RETRY_S = 0.1
+MESSAGE_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -86,7 +87,12 @@ class FrameClient:
         return cls(sock)
 
     def receive(self, timeout_s: float | None = 10.0) -> StreamFrame:
+        """The next frame; TimeoutError when none begins within `timeout_s`. A frame that has
+        begun is read whole (a time-out in its middle would lose the stream's framing)."""
         self.sock.settimeout(timeout_s)
+        if not self.sock.recv(1, socket.MSG_PEEK):
+            raise ConnectionError("the simulator closed the camera stream")
+        self.sock.settimeout(MESSAGE_TIMEOUT_S)
         return frame_from_message(*read_message(self.sock))
 
     def close(self) -> None:

@@ -59,7 +59,7 @@ def _world(tmp_path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _sim_with_cameras(tmp_path: Path) -> Iterator[SimHandle]:
+def sim_with_cameras(tmp_path: Path) -> Iterator[SimHandle]:
     base = free_base_port(1)
     while not _tcp_free(_camera_port(base, 0)):
         base = free_base_port(1)
@@ -95,7 +95,7 @@ def _next(client: FrameClient, modality: str) -> StreamFrame:
 
 
 def test_frames_carry_the_pose_mavlink_reports_and_follow_the_gimbal(tmp_path: Path) -> None:
-    with _sim_with_cameras(tmp_path) as sim, Client(sim.mavutil_url(0)) as gcs:
+    with sim_with_cameras(tmp_path) as sim, Client(sim.mavutil_url(0)) as gcs:
         gcs.connect()
         gcs.arm_and_takeoff(30.0)
         with FrameClient.connect("127.0.0.1", _camera_port(sim.base_port, 0),
@@ -147,7 +147,7 @@ def test_frames_carry_the_pose_mavlink_reports_and_follow_the_gimbal(tmp_path: P
 
 def test_only_asked_for_streams_are_sent_and_a_bad_subscription_names_the_field(
         tmp_path: Path) -> None:
-    with _sim_with_cameras(tmp_path) as sim:
+    with sim_with_cameras(tmp_path) as sim:
         port = _camera_port(sim.base_port, 0)
         with FrameClient.connect("127.0.0.1", port, ("thermal",)) as cam:
             assert {cam.receive().modality for _ in range(4)} == {"thermal"}

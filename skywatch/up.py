@@ -66,12 +66,16 @@ def up_command(
     )
 
     # Imported here so that `skywatch --help` stays fast and light.
+    from web.auth.bootstrap import admin_password_problem
     from web.fleet_file import load_fleet_file
     from web.server import serve
     from web.settings import Settings
 
     specs = load_fleet_file(fleet_file)
     settings = Settings(host=host, port=port, data_dir=data_dir, fleet_file=fleet_file)
+    if problem := admin_password_problem(settings):
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     with (data_dir / "sim.log").open("ab") as sim_log:
         sim = subprocess.Popen(
             [

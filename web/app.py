@@ -19,16 +19,15 @@ from web import docks, health
 from web.auth import routes as auth_routes
 from web.auth import users_routes
 from web.auth.bootstrap import open_auth, open_store
-from web.auth.deps import authenticate
+from web.auth.deps import authenticate, sign_in_required
 from web.auth.headers import SecurityHeaders
 from web.console_files import mount_console
 from web.deps import Fleet
-from web.detections import routes as detection_routes
-from web.detections.store import DetectionStore
 from web.docs import mount_docs
 from web.events import routes as event_routes
 from web.events import stream
 from web.events.fanout import Fanout
+from web.events.scoping import DepartmentOf
 from web.incidents import routes as incident_routes
 from web.missions import routes as mission_routes
 from web.settings import Settings
@@ -56,28 +55,32 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
         lifespan=lifespan,
         docs_url=None,  # served by `mount_docs` from local assets
         redoc_url=None,
+        # Every `/api` route but health and sign-in requires a bearer token (401 otherwise),
+        # whatever router adds it.
+        dependencies=[Depends(sign_in_required)],
     )
     app.state.fleet = registry
     app.state.events = events
     app.state.fanout = fanout
     app.state.auth = open_auth(settings, store)
-    app.state.detections = DetectionStore(store, settings.data_dir / "evidence")
     # Incidents and missions live in the same store; the caller starts and stops
     # supervision, as it does the registry.
     app.state.supervisor = Supervisor(registry, events, OperationsStore(store),
                                       supervision)
     app.add_middleware(SecurityHeaders)
 
-    public = APIRouter(prefix="/api")
+    app.state.department_of = DepartmentOf(
+        lambda: {spec.id: spec.department for spec in registry.specs()}
+    )
+
+    public = APIRouter(prefix="/api")  # `PUBLIC_PATHS`: the routes that need no token
     public.include_router(health.router)
     public.include_router(auth_routes.public)
     app.include_router(public)
-    signed_in = APIRouter(prefix="/api", dependencies=[Depends(authenticate)])
-    signed_in.include_router(auth_routes.protected)
-    signed_in.include_router(users_routes.router)
-    app.include_router(signed_in)
 
     api = APIRouter(prefix="/api")
+    api.include_router(auth_routes.protected)
+    api.include_router(users_routes.router)
     api.include_router(vehicle_routes.router)
     api.include_router(event_routes.router)
     app.include_router(api)
@@ -85,7 +88,6 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
     for router in (incident_routes.router, mission_routes.router, docks.router):
         operations.include_router(router)
     app.include_router(operations)
-    app.include_router(detection_routes.router)  # carries its own sign-in requirement
     app.include_router(stream.router)
     mount_docs(app)  # before the console: its `/static` mount would shadow the docs' assets
     mount_console(app)

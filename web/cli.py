@@ -41,6 +41,11 @@ def serve_command(
         first = e.errors()[0]
         typer.echo(f"error: {'.'.join(map(str, first['loc']))}: {first['msg']}", err=True)
         raise typer.Exit(2) from e
+    from web.auth.bootstrap import admin_password_problem  # argon2 and the store: not for --help
+
+    if problem := admin_password_problem(settings):
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     try:
         specs = load_fleet_file(settings.fleet_file)
     except FleetFileError as e:

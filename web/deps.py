@@ -16,6 +16,7 @@ from fastapi.requests import HTTPConnection
 from fleet.events import EventLog
 from fleet.model import Command, CommandResult, VehicleSpec, VehicleState
 from web.events.fanout import Fanout
+from web.events.scoping import DepartmentOf
 
 
 class Fleet(Protocol):
@@ -45,6 +46,12 @@ def get_fanout(conn: HTTPConnection) -> Fanout:
     return fanout
 
 
+def get_department_of(conn: HTTPConnection) -> DepartmentOf:
+    department_of: DepartmentOf = conn.app.state.department_of
+    return department_of
+
+
 FleetDep = Annotated[Fleet, Depends(get_fleet)]
 EventsDep = Annotated[EventLog, Depends(get_events)]
 FanoutDep = Annotated[Fanout, Depends(get_fanout)]
+DepartmentOfDep = Annotated[DepartmentOf, Depends(get_department_of)]

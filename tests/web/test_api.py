@@ -31,8 +31,10 @@ from skywatch.layout import (
     world_document,
 )
 from tests.sim_harness import start_sim
+from tests.web.auth_helpers import signed_in
 from tests.web.server_harness import RunningServer, running_server
 from web.app import create_app
+from web.auth.roles import Role
 from web.settings import Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -92,7 +94,9 @@ async def fleet_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def http(fleet_server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=fleet_server.http_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        base_url=fleet_server.http_url, headers=signed_in(fleet_server, Role.ADMIN), timeout=10
+    ) as client:
         yield client
 
 
@@ -179,6 +183,36 @@ async def test_bad_requests_are_refused_naming_the_field_and_reason(
     assert (await http.get("/api/vehicles/uav1")).json()["armed"] is False  # nothing was sent
 
 
+async def test_a_traffic_officer_sees_and_commands_only_traffic_vehicles(
+    http: httpx.AsyncClient, fleet_server: RunningServer
+) -> None:
+    """uav2 is the traffic department's drone; uav0, uav1 and ugv0 are the fire brigade's."""
+    officer = signed_in(fleet_server, Role.TRAFFIC_POLICE)
+    listed = (await http.get("/api/vehicles", headers=officer)).json()
+    assert [v["id"] for v in listed] == ["uav2"]
+    hidden = await http.get("/api/vehicles/uav1", headers=officer)
+    assert hidden.status_code == 403 and "fire" in hidden.json()["detail"]
+
+    refused = await http.post("/api/vehicles/uav1/commands", headers=officer,
+                              json={"command": "arm"})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"].endswith("(traffic_police) may not command fire "
+                                             "department assets")
+    assert (await http.get("/api/vehicles/uav1")).json()["armed"] is False  # nothing was sent
+
+    armed = await http.post("/api/vehicles/uav2/commands", headers=officer,
+                            json={"command": "arm"})
+    assert armed.status_code == 200, armed.text
+    assert (await http.get("/api/vehicles/uav2", headers=officer)).json()["armed"] is True
+    disarmed = await http.post("/api/vehicles/uav2/commands", headers=officer,
+                               json={"command": "disarm"})
+    assert disarmed.status_code == 200, disarmed.text
+
+    page = (await http.get("/api/events", headers=officer, params={"limit": 1000})).json()
+    about = {e["vehicle_id"] for e in page if "vehicle_id" in e}
+    assert about == {"uav2"}  # the log holds every vehicle's events; the officer sees one
+
+
 async def test_unknown_vehicle_detail_is_404(http: httpx.AsyncClient) -> None:
     response = await http.get("/api/vehicles/uav9")
     assert response.status_code == 404
@@ -217,7 +251,9 @@ async def test_a_vehicle_that_falls_silent_is_shown_lost_and_commands_get_503(
             app = create_app(registry, events, Settings(data_dir=tmp_path))
             async with running_server(app) as server, websockets.connect(
                 server.ws_url + "?since=0"
-            ) as ws, httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+            ) as ws, httpx.AsyncClient(
+                base_url=server.http_url, headers=signed_in(server, Role.ADMIN), timeout=10
+            ) as http:
                 await first_event(ws, lambda e: e.get("link") == "connected", timeout_s=30)
                 sim.stop()
                 lost = await first_event(ws, lambda e: e.get("link") == "lost", timeout_s=15)
@@ -244,7 +280,9 @@ async def test_arming_a_rover_before_its_gps_fix_is_refused_with_409(tmp_path: P
             app = create_app(registry, events, Settings(data_dir=tmp_path))
             async with running_server(app) as server, websockets.connect(
                 server.ws_url + "?since=0"
-            ) as ws, httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+            ) as ws, httpx.AsyncClient(
+                base_url=server.http_url, headers=signed_in(server, Role.ADMIN), timeout=10
+            ) as http:
                 first = await first_event(ws, lambda e: e["type"] == "telemetry", timeout_s=8)
                 assert first["vehicle_id"] == "ugv0" and first["gps_fix"] is False
                 response = await http.post("/api/vehicles/ugv0/commands", json={"command": "arm"})

@@ -6,6 +6,7 @@ select a drone in the list, arm, take off, send it somewhere by clicking the map
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -32,6 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SKYWATCH = str(Path(sys.executable).with_name("skywatch"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ADMIN_PASSWORD = "console test password 7731"
 
 
 def _free_port() -> int:
@@ -66,8 +68,11 @@ class ConsoleServer:
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, vehicles: int) -> None:
+        env = {**os.environ, "SKYWATCH_ADMIN_PASSWORD": ADMIN_PASSWORD}
         with self._log.open("ab") as log:
-            self._process = subprocess.Popen(self._args, stdout=log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(
+                self._args, stdout=log, stderr=subprocess.STDOUT, env=env
+            )
         _wait_until_connected(self.url, vehicles, timeout_s=60)
 
     def stop(self) -> None:
@@ -102,6 +107,15 @@ def page(console: ConsoleServer) -> Iterator[Page]:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(console.url)
+        expect(page.get_by_test_id("sign-in")).to_be_visible()
+        expect(page.get_by_test_id("map")).to_be_hidden()  # nothing shown before signing in
+        page.get_by_test_id("input-username").fill("admin")
+        page.get_by_test_id("input-password").fill("not the password")
+        page.get_by_test_id("btn-sign-in").click()
+        expect(page.get_by_test_id("sign-in-error")).to_have_text("wrong user name or password")
+        page.get_by_test_id("input-password").fill(ADMIN_PASSWORD)
+        page.get_by_test_id("btn-sign-in").click()
+        expect(page.get_by_test_id("user")).to_contain_text("admin")
         yield page
         browser.close()
 
@@ -184,8 +198,10 @@ def test_the_console_reconnects_after_a_server_restart_and_keeps_updating(
     console.start(vehicles=5)
     expect(page.get_by_test_id("stream-status")).to_have_text("live", timeout=20_000)
 
+    tokens = httpx.post(f"{console.url}/api/auth/token", timeout=10,
+                        data={"username": "admin", "password": ADMIN_PASSWORD}).json()
     armed = httpx.post(f"{console.url}/api/vehicles/uav1/commands", json={"command": "arm"},
-                       timeout=10)
+                       headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=10)
     assert armed.status_code == 200, armed.text
     expect(page.get_by_test_id("panel-armed")).to_have_text("armed", timeout=10_000)
     expect(page.get_by_test_id("command-status")).to_have_text("arm: accepted")

@@ -8,7 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from fleet.store.database import open_database, sqlite_url
-from web.auth.service import AuthService
+from web.auth.passwords import policy_problems
+from web.auth.service import ADMIN, AuthService
 from web.auth.tokens import new_secret
 from web.settings import Settings
 
@@ -36,6 +37,15 @@ def token_key(settings: Settings) -> str:
 
 def open_auth(settings: Settings, engine: Engine) -> AuthService:
     return AuthService(engine, token_key(settings))
+
+
+def admin_password_problem(settings: Settings) -> str | None:
+    """Why `SKYWATCH_ADMIN_PASSWORD` would be refused as the admin's password (None: it is
+    fine or unset), checked before the server starts rather than failing inside it."""
+    if settings.admin_password is None:
+        return None
+    problems = policy_problems(settings.admin_password.get_secret_value(), ADMIN)
+    return f"SKYWATCH_ADMIN_PASSWORD: {'; '.join(problems)}" if problems else None
 
 
 def admin_sign_in_hint(auth: AuthService, settings: Settings, url: str) -> str:

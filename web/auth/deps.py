@@ -1,8 +1,9 @@
 """The FastAPI side of auth: who is asking, and may they (STYLE.md rule 12).
 
-`authenticate` is the one dependency every protected router carries (set once in
-`web.app.create_app` on the `/api` router, so a router added there later is covered without
-doing anything). Handlers then ask for `PrincipalDep` and check what they do with
+`sign_in_required` is an application-wide dependency (set once on the `FastAPI` app in
+`web.app.create_app`): every `/api` route but those in `PUBLIC_PATHS` answers 401 without a
+valid token, whichever router adds it, now or later. Handlers then ask for `PrincipalDep` (the
+same principal, not checked twice) and check what they do with
 `require(principal, action, department)`, which raises the 403 with the reason.
 
 Onboard bridges sign in with per-vehicle credentials (role `vehicle`); such a principal is
@@ -25,6 +26,9 @@ from web.auth.service import AuthService
 from web.auth.tokens import InvalidToken
 
 TOKEN_URL = "/api/auth/token"
+#: The only `/api` paths that answer without a token: health, sign-in, and refresh (which
+#: carries its own credential, the refresh token).
+PUBLIC_PATHS = frozenset({"/api/health", TOKEN_URL, "/api/auth/refresh"})
 #: Reads `Authorization: Bearer ...`; also what puts the "Authorize" button in /docs.
 bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
@@ -55,6 +59,9 @@ def authenticate(
     A plain `def`: the token's revocation and the user record are read from the store, which
     runs in the thread pool instead of holding up the event loop.
     """
+    known: Principal | None = getattr(conn.state, "principal", None)
+    if known is not None:  # checked already by `sign_in_required` for this request
+        return known
     if not token:
         raise unauthorized("sign in first: send Authorization: Bearer <access token>")
     try:
@@ -72,6 +79,21 @@ def authenticate(
 
 #: Resolved once per request however often it is asked for (FastAPI caches dependencies).
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
+
+
+def sign_in_required(conn: HTTPConnection, auth: AuthDep) -> None:
+    """The app-wide gate: 401 on any `/api` HTTP route outside `PUBLIC_PATHS` without a valid
+    bearer token. `/ws` authenticates itself (its token may come in the first message), and
+    the console and docs pages are public: they hold no data, only the sign-in form.
+
+    The header is read here rather than through `bearer`, so that this gate neither adds a
+    security requirement to public routes in the OpenAPI schema nor needs a `Request`.
+    """
+    path = conn.url.path
+    if conn.scope["type"] != "http" or not path.startswith("/api/") or path in PUBLIC_PATHS:
+        return
+    scheme, _, token = conn.headers.get("authorization", "").partition(" ")
+    authenticate(conn, auth, token.strip() if scheme.lower() == "bearer" else None)
 
 
 def require(principal: Principal, action: Action, department: str | None = None) -> None:

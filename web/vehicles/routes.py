@@ -1,4 +1,8 @@
-"""`/api/vehicles`: the fleet as the operator sees it, and commands to one vehicle."""
+"""`/api/vehicles`: the fleet as the operator sees it, and commands to one vehicle.
+
+Each user sees the vehicles of their departments; a command to another department's vehicle
+is refused with 403 and the reason before anything reaches the vehicle.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +10,47 @@ from fastapi import APIRouter, HTTPException, status
 
 from fleet.model import LinkState, VehicleState
 from fleet.registry import UnknownVehicle
+from web.auth.deps import PrincipalDep, require, visible_departments
+from web.auth.roles import Action
 from web.deps import Fleet, FleetDep
 from web.vehicles.schemas import CommandBody, CommandOutcome, VehiclePublic
 
 router = APIRouter(prefix="/vehicles", tags=["vehicles"])
 
 _NOT_FOUND = {404: {"description": "unknown vehicle"}}
+_FORBIDDEN = {403: {"description": "another department's vehicle; `detail` says why"}}
 
 
 @router.get("")
-async def list_vehicles(fleet: FleetDep) -> list[VehiclePublic]:
-    return [VehiclePublic.from_domain(s) for s in fleet.states()]
+async def list_vehicles(fleet: FleetDep, principal: PrincipalDep) -> list[VehiclePublic]:
+    """The vehicles of the departments the signed-in user works for."""
+    visible = visible_departments(principal)
+    return [VehiclePublic.from_domain(s) for s in fleet.states() if s.spec.department in visible]
 
 
-@router.get("/{vehicle_id}", responses=_NOT_FOUND)
-async def get_vehicle(vehicle_id: str, fleet: FleetDep) -> VehiclePublic:
-    return VehiclePublic.from_domain(_state(fleet, vehicle_id))
+@router.get("/{vehicle_id}", responses={**_NOT_FOUND, **_FORBIDDEN})
+async def get_vehicle(vehicle_id: str, fleet: FleetDep, principal: PrincipalDep) -> VehiclePublic:
+    state = _state(fleet, vehicle_id)
+    require(principal, Action.READ, state.spec.department)
+    return VehiclePublic.from_domain(state)
 
 
 @router.post(
     "/{vehicle_id}/commands",
     responses={
         **_NOT_FOUND,
+        **_FORBIDDEN,
         409: {"description": "the vehicle refused; `detail` is its reason"},
         503: {"description": "no link to the vehicle"},
     },
 )
-async def send_command(vehicle_id: str, body: CommandBody, fleet: FleetDep) -> CommandOutcome:
+async def send_command(
+    vehicle_id: str, body: CommandBody, fleet: FleetDep, principal: PrincipalDep
+) -> CommandOutcome:
     """Send one command and wait for the vehicle's answer (MAVLink gives up after about 2 s)."""
-    _require_link(_state(fleet, vehicle_id))
+    state = _state(fleet, vehicle_id)
+    require(principal, Action.COMMAND, state.spec.department)
+    _require_link(state)
     try:
         result = await fleet.command(vehicle_id, body.to_domain())
     except UnknownVehicle as e:

@@ -1,7 +1,8 @@
 // The console: the fleet on a map, a vehicle list and panel, commands, live events.
 import * as L from '/static/vendor/leaflet/leaflet-src.esm.js';
-import { getJson, sendCommand } from '/static/api.js';
+import { getJson, sendCommand, SignedOut } from '/static/api.js';
 import { offlineGrid } from '/static/offline-grid.js';
+import { signedIn, signIn, signOut } from '/static/session.js';
 import { EventStream } from '/static/stream.js';
 import { VehiclesLayer } from '/static/vehicles-layer.js';
 
@@ -125,7 +126,43 @@ function onEvent(event) {
   if (event.vehicle_id === selectedId) renderPanel();
 }
 
+function showSignIn(message) {
+  document.querySelector('main').hidden = true;
+  $('user').hidden = true;
+  $('btn-sign-out').hidden = true;
+  $('sign-in').hidden = false;
+  $('sign-in-error').textContent = message || '';
+  $('input-username').focus();
+}
+
+$('sign-in-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const form = new FormData(e.target);
+  const result = await signIn(form.get('username'), form.get('password'));
+  if (!result.ok) {
+    $('sign-in-error').textContent = result.detail;
+    return;
+  }
+  e.target.reset();
+  boot();
+});
+
+let stream = null;
+
+$('btn-sign-out').addEventListener('click', async () => {
+  if (stream) stream.stop();
+  await signOut();
+  window.location.reload();
+});
+
 async function start() {
+  $('sign-in').hidden = true;
+  document.querySelector('main').hidden = false;
+  map.invalidateSize();
+  const me = await getJson('/api/auth/me');
+  $('user').textContent = `${me.username} · ${me.role} · ${me.departments.join(', ')}`;
+  $('user').hidden = false;
+  $('btn-sign-out').hidden = false;
   const health = await getJson('/api/health');
   const fleet = await getJson('/api/vehicles');
   const bounds = [];
@@ -138,9 +175,10 @@ async function start() {
   if (bounds.length) map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16 });
   else map.setView([22.5431, 114.0579], 13);
   renderList();
-  const stream = new EventStream({
+  stream = new EventStream({
     since: health.last_seq,
     onEvent,
+    onSignedOut: () => showSignIn('session expired: sign in again'),
     onState: (state) => {
       const badge = $('stream-status');
       badge.dataset.state = state;
@@ -150,4 +188,15 @@ async function start() {
   stream.connect();
 }
 
-start().catch((error) => showStatus(String(error), true));
+function boot() {
+  if (!signedIn()) {
+    showSignIn('');
+    return;
+  }
+  start().catch((error) => {
+    if (error instanceof SignedOut) showSignIn('session expired: sign in again');
+    else showStatus(String(error), true);
+  });
+}
+
+boot();

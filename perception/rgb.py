@@ -50,6 +50,20 @@ class FireSmokeDetector:
 def colour_masks(rgb: np.ndarray, p: FireSmokeParams) -> tuple[np.ndarray, np.ndarray]:
     """Per-pixel fire and smoke evidence in 0..1 (float32)."""
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    return masks_from_planes(rgb, hsv, gradient_magnitude(rgb), p)
+
+
+def gradient_magnitude(rgb: np.ndarray) -> np.ndarray:
+    """Sobel gradient magnitude of the grey image (0..255 scale), float32."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.magnitude(gx, gy)
+
+
+def masks_from_planes(rgb: np.ndarray, hsv: np.ndarray, gradient: np.ndarray,
+                      p: FireSmokeParams) -> tuple[np.ndarray, np.ndarray]:
+    """`colour_masks` from planes the caller already has (the learned model needs them too)."""
     hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
     r, g, b = (rgb[:, :, k].astype(np.int16) for k in range(3))
     fire = ((val >= p.fire_min_value) & (sat >= p.fire_min_saturation)
@@ -58,10 +72,7 @@ def colour_masks(rgb: np.ndarray, p: FireSmokeParams) -> tuple[np.ndarray, np.nd
     core = (val >= 235) & (r >= g) & (r >= b)
     near_fire = cv2.dilate(fire.astype(np.uint8), np.ones((21, 21), np.uint8)) > 0
     fire = fire | (core & near_fire)
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
-    texture = cv2.blur(np.sqrt(gx * gx + gy * gy), (9, 9))
+    texture = cv2.blur(gradient, (9, 9))
     smoke = ((sat <= p.smoke_max_saturation) & (val >= p.smoke_min_value)
              & (texture <= p.smoke_max_texture) & ~fire)
     return fire.astype(np.float32), smoke.astype(np.float32)

@@ -33,6 +33,7 @@ from perception.rgb_learned import (
     FRAME_PX,
     GRID,
     LABELS,
+    MIN_REGION_SCORE,
     cell_features,
     cells_to_detections,
 )
@@ -70,7 +71,8 @@ def collect(items: list[LabelledFile],
 
 def evaluate(model: Mlp, items: list[LabelledFile], x: np.ndarray, sizes: list[tuple[int, int]],
              threshold: float) -> dict[str, tuple[float, float, float]]:
-    """Per class: AP50, and precision/recall at IoU 0.3 and score >= 0.25."""
+    """Per class: AP50 of all regions, and precision/recall at IoU 0.3 and score >= 0.25 of
+    the regions the detector reports (mean probability >= MIN_REGION_SCORE)."""
     prob = 1 / (1 + np.exp(-model.forward(x)[0]))
     per_frame = prob.reshape(len(items), GRID * GRID, 2)
     preds = []
@@ -78,10 +80,11 @@ def evaluate(model: Mlp, items: list[LabelledFile], x: np.ndarray, sizes: list[t
         preds.append([d for k, label in enumerate(LABELS)
                       for d in cells_to_detections(p[:, k], label, w, h, threshold)])
     truth = [it.truth for it in items]
+    reported = [[d for d in ds if d.score >= MIN_REGION_SCORE] for ds in preds]
     out = {}
     for label in LABELS:
         ap = score_class(label, truth, preds).ap50
-        op = score_class(label, truth, preds, iou_match=0.3, min_score=0.25)
+        op = score_class(label, truth, reported, iou_match=0.3, min_score=0.25)
         out[label] = (round(ap, 3), round(op.precision, 3), round(op.recall, 3))
     return out
 

@@ -24,7 +24,7 @@ def test_on_held_out_sources_it_far_outscores_the_colour_rules(fire_dev: Path) -
         mine, theirs = score_class(label, truth, got), score_class(label, truth, base)
         assert mine.ap50 >= min_ap and mine.ap50 >= 1.5 * theirs.ap50, (mine, theirs)
         op = score_class(label, truth, got, iou_match=0.3, min_score=0.25)
-        assert op.recall >= 0.7, op
+        assert op.recall >= 0.7 and op.precision >= 0.7, op
 
 
 def test_bad_frames_are_refused_and_thermal_is_not_its_business() -> None:

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 CLIENT_QUEUE_FRAMES = 2  #: frames waiting for a slow client before newer ones are dropped
 SUBSCRIBE_TIMEOUT_S = 5.0
+RENDER_THREADS = 2  #: NumPy releases the GIL in its loops: two drones render on two cores
 SLOT_EPSILON_S = 1e-6  #: sim time sums 0.05 s steps: 27.4999999 is the 27.5 s slot
 INTRINSICS: dict[str, Intrinsics] = {"rgb": RGB_INTRINSICS, "thermal": THERMAL_INTRINSICS}
 
@@ -88,12 +89,14 @@ class CameraServer:
         self.autopilots = autopilots
         self.period_s = 1.0 / rate_hz
         self._ground_map: GroundMap | None = None
+        self._ground_map_lock = threading.Lock()
         self._renderers: dict[tuple[int, str], Renderer] = {}
         self._clients: list[list[_Client]] = [[] for _ in autopilots]
         self._next_due_s = [0.0] * len(autopilots)
         self._seq: dict[tuple[int, str], int] = {}
         self._lock = threading.Lock()
         self._jobs: dict[int, _Job] = {}
+        self._busy: set[int] = set()  #: drones being rendered: one thread per drone at a time
         self._job_ready = threading.Condition(self._lock)
         self._stopping = False
         self._listeners = []
@@ -111,8 +114,9 @@ class CameraServer:
         self._threads = [threading.Thread(target=self._accept_loop, args=(i, s), daemon=True,
                                           name=f"camera-accept-{i}")
                          for i, s in enumerate(self._listeners)]
-        self._threads.append(threading.Thread(target=self._render_loop, daemon=True,
-                                              name="camera-render"))
+        self._threads += [threading.Thread(target=self._render_loop, daemon=True,
+                                           name=f"camera-render-{n}")
+                          for n in range(RENDER_THREADS)]
         for t in self._threads:
             t.start()
 
@@ -206,30 +210,43 @@ class CameraServer:
     def _render_loop(self) -> None:
         while True:
             with self._lock:
-                while not self._jobs and not self._stopping:
+                while not self._stopping and not (self._jobs.keys() - self._busy):
                     self._job_ready.wait()
                 if self._stopping:
                     return
-                job = self._jobs.pop(next(iter(self._jobs)))
+                # The oldest waiting instant first, so no drone starves when rendering lags.
+                free = self._jobs.keys() - self._busy
+                job = self._jobs.pop(min(free, key=lambda i: (self._jobs[i].t_s, i)))
+                self._busy.add(job.vehicle)
                 clients = list(self._clients[job.vehicle])
-            for modality in ("rgb", "thermal"):
-                watchers = [c for c in clients if modality in c.streams and not c.closed.is_set()]
-                if not watchers:
-                    continue
-                try:
-                    frame = self._renderer(job.vehicle, modality).render(job.camera, job.t_s)
-                except Exception:  # a scene the renderer chokes on must not stop the sim
-                    log.exception("rendering %s of vehicle %d failed", modality, job.vehicle)
-                    continue
-                message = self._message(job, frame)
-                for c in watchers:
-                    c.offer(message)
+            try:
+                self._render_job(job, clients)
+            finally:
+                with self._lock:
+                    self._busy.discard(job.vehicle)
+                    self._job_ready.notify_all()
+
+    def _render_job(self, job: _Job, clients: list[_Client]) -> None:
+        """Draw the frames the clients want of one instant and offer them to those clients."""
+        for modality in ("rgb", "thermal"):
+            watchers = [c for c in clients if modality in c.streams and not c.closed.is_set()]
+            if not watchers:
+                continue
+            try:
+                frame = self._renderer(job.vehicle, modality).render(job.camera, job.t_s)
+            except Exception:  # a scene the renderer chokes on must not stop the sim
+                log.exception("rendering %s of vehicle %d failed", modality, job.vehicle)
+                continue
+            message = self._message(job, frame)
+            for c in watchers:
+                c.offer(message)
 
     def _renderer(self, vehicle: int, modality: str) -> Renderer:
         key = (vehicle, modality)
         if key not in self._renderers:
-            if self._ground_map is None:
-                self._ground_map = GroundMap(self.scene)
+            with self._ground_map_lock:
+                if self._ground_map is None:
+                    self._ground_map = GroundMap(self.scene)
             wind = self.world.wind
             self._renderers[key] = Renderer(self.scene, self._ground_map, INTRINSICS[modality],
                                             modality,  # type: ignore[arg-type]

@@ -138,7 +138,7 @@ class Renderer:
                    for keep in [geo.label[idx] == oid]]
         halo_px = [(idx[keep], wt[keep]) for idx, wt in halo_px for keep in [geo.label[idx] == 0]]
         solid_px = [idx[geo.label[idx] == 1 + len(fires) + i] for i, idx in enumerate(solid_px)]
-        truth = self._truth(geo, pose, fires, solids, t_s)
+        truth = self._truth(geo, pose, fires, solids, [idx for idx, _ in fire_px], solid_px)
         if self.modality == "thermal":
             image = self._thermal(geo, fires, solids, fire_px, halo_px, solid_px)
         else:
@@ -269,25 +269,20 @@ class Renderer:
     # --- truth ----------------------------------------------------------------------------
 
     def _truth(self, geo: _Geometry, pose: CameraPose, fires: tuple[Fire, ...],
-               solids: tuple[Solid, ...], t_s: float) -> list[TruthObject]:
-        drawn = geo.label.reshape(geo.h, geo.w)
-        present = np.flatnonzero(np.bincount(geo.label.ravel(),
-                                             minlength=1 + len(fires) + len(solids)))
+               solids: tuple[Solid, ...], fire_px: list[np.ndarray],
+               solid_px: list[np.ndarray]) -> list[TruthObject]:
+        """One entry per object that still owns pixels, boxed around exactly those pixels."""
         out = []
-        for oid in present:
-            if oid == 0:
-                continue
-            rows, cols = np.nonzero(drawn == oid)
-            if oid <= len(fires):
-                i = int(oid) - 1
-                obj_e, obj_n, lab, temp = fires[i].east_m, fires[i].north_m, "fire", \
-                    fires[i].temp_k
-                object_id = f"fire-{self.scene.fires.index(fires[i])}"
-            else:
-                s = solids[int(oid) - 1 - len(fires)]
-                obj_e, obj_n, lab, temp = s.east_m, s.north_m, s.label, s.temp_k
-                object_id = f"{s.kind}-{self._kind_index(s)}"
-            out.append(self._truth_object(pose, object_id, lab, obj_e, obj_n, temp, rows, cols))
+        for f, idx in zip(fires, fire_px, strict=True):
+            if idx.size:
+                out.append(self._truth_object(
+                    pose, f"fire-{self.scene.fires.index(f)}", "fire", f.east_m, f.north_m,
+                    f.temp_k, idx // geo.w, idx % geo.w))
+        for s, idx in zip(solids, solid_px, strict=True):
+            if idx.size:
+                out.append(self._truth_object(
+                    pose, f"{s.kind}-{self._kind_index(s)}", s.label, s.east_m, s.north_m,
+                    s.temp_k, idx // geo.w, idx % geo.w))
         return out
 
     def _kind_index(self, s: Solid) -> int:

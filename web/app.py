@@ -36,7 +36,8 @@ from web.vehicles import routes as vehicle_routes
 
 def create_app(registry: Fleet, events: EventLog, settings: Settings,
                supervision: SupervisorSettings | None = None) -> FastAPI:
-    fanout = Fanout(events, max_events=settings.ws_queue_events)
+    department_of = DepartmentOf(lambda: {spec.id: spec.department for spec in registry.specs()})
+    fanout = Fanout(events, max_events=settings.ws_queue_events, department_of=department_of)
     store = open_store(settings)
 
     @asynccontextmanager
@@ -62,16 +63,14 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
     app.state.fleet = registry
     app.state.events = events
     app.state.fanout = fanout
+    app.state.department_of = department_of
+    app.state.settings = settings
     app.state.auth = open_auth(settings, store)
     # Incidents and missions live in the same store; the caller starts and stops
     # supervision, as it does the registry.
     app.state.supervisor = Supervisor(registry, events, OperationsStore(store),
                                       supervision)
     app.add_middleware(SecurityHeaders)
-
-    app.state.department_of = DepartmentOf(
-        lambda: {spec.id: spec.department for spec in registry.specs()}
-    )
 
     public = APIRouter(prefix="/api")  # `PUBLIC_PATHS`: the routes that need no token
     public.include_router(health.router)

@@ -17,6 +17,7 @@ from fleet.events import EventLog
 from fleet.model import Command, CommandResult, VehicleSpec, VehicleState
 from web.events.fanout import Fanout
 from web.events.scoping import DepartmentOf
+from web.settings import Settings
 
 
 class Fleet(Protocol):
@@ -51,7 +52,13 @@ def get_department_of(conn: HTTPConnection) -> DepartmentOf:
     return department_of
 
 
+def get_settings(conn: HTTPConnection) -> Settings:
+    settings: Settings = conn.app.state.settings
+    return settings
+
+
 FleetDep = Annotated[Fleet, Depends(get_fleet)]
 EventsDep = Annotated[EventLog, Depends(get_events)]
 FanoutDep = Annotated[Fanout, Depends(get_fanout)]
 DepartmentOfDep = Annotated[DepartmentOf, Depends(get_department_of)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     #: Events a WebSocket client may have queued (telemetry coalesced per vehicle aside) before
     #: the server closes it and asks it to resume with `since`.
     ws_queue_events: int = Field(default=2000, ge=1)
+    #: Seconds a WebSocket client without a token in its URL or headers has to send its
+    #: `{"type": "auth", "token": ...}` message before it is closed.
+    ws_auth_timeout_s: float = Field(default=10.0, gt=0)
+    #: Seconds between checks of an open stream's token (signed out, expired, disabled).
+    ws_token_check_s: float = Field(default=30.0, gt=0)
     #: The store (users, audit trail, event journal); None: SQLite in `data_dir`.
     database_url: str | None = None
     #: Password of the `admin` account created on first start; None: a random one, shown once.

@@ -80,7 +80,9 @@ async def fleet_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
         try:
             app = create_app(registry, events, Settings(data_dir=tmp_path))
             async with running_server(app) as server:
-                async with websockets.connect(server.ws_url + "?since=0") as ws:
+                async with websockets.connect(
+                    server.ws_url + "?since=0", additional_headers=signed_in(server)
+                ) as ws:
                     ready: set[str] = set()
                     async with asyncio.timeout(60):
                         while len(ready) < DRONES + ROVERS:
@@ -122,7 +124,9 @@ async def test_vehicles_list_and_detail_show_each_vehicle_on_its_dock(
 async def test_takeoff_shows_in_telemetry_within_one_second_of_sim_time(
     http: httpx.AsyncClient, fleet_server: RunningServer
 ) -> None:
-    async with websockets.connect(fleet_server.ws_url) as ws:
+    async with websockets.connect(
+        fleet_server.ws_url, additional_headers=signed_in(fleet_server)
+    ) as ws:
         armed = await http.post("/api/vehicles/uav0/commands", json={"command": "arm"})
         assert armed.status_code == 200, armed.text
         assert armed.json() == {"vehicle_id": "uav0", "command": "arm", "ok": True, "reason": ""}
@@ -222,7 +226,8 @@ async def test_unknown_vehicle_detail_is_404(http: httpx.AsyncClient) -> None:
 async def test_health_and_events_page_report_the_log(
     http: httpx.AsyncClient, fleet_server: RunningServer
 ) -> None:
-    async with websockets.connect(fleet_server.ws_url):
+    admin = signed_in(fleet_server)
+    async with websockets.connect(fleet_server.ws_url, additional_headers=admin):
         health = (await http.get("/api/health")).json()
     assert health["stream_clients"] == 1
     assert health["status"] == "ok" and health["vehicles"] == DRONES + ROVERS
@@ -250,7 +255,7 @@ async def test_a_vehicle_that_falls_silent_is_shown_lost_and_commands_get_503(
         try:
             app = create_app(registry, events, Settings(data_dir=tmp_path))
             async with running_server(app) as server, websockets.connect(
-                server.ws_url + "?since=0"
+                server.ws_url + "?since=0", additional_headers=signed_in(server)
             ) as ws, httpx.AsyncClient(
                 base_url=server.http_url, headers=signed_in(server, Role.ADMIN), timeout=10
             ) as http:
@@ -279,7 +284,7 @@ async def test_arming_a_rover_before_its_gps_fix_is_refused_with_409(tmp_path: P
         try:
             app = create_app(registry, events, Settings(data_dir=tmp_path))
             async with running_server(app) as server, websockets.connect(
-                server.ws_url + "?since=0"
+                server.ws_url + "?since=0", additional_headers=signed_in(server)
             ) as ws, httpx.AsyncClient(
                 base_url=server.http_url, headers=signed_in(server, Role.ADMIN), timeout=10
             ) as http:

@@ -18,9 +18,11 @@ from websockets.asyncio.client import ClientConnection
 
 from fleet.events import EventLog
 from fleet.registry import FleetRegistry
+from tests.web.auth_helpers import signed_in, token_of, ws_url_with_token
 from tests.web.server_harness import RunningServer, running_server
 from tests.web.stalled_client import ConnectionClosedByServer, StalledClient
 from web.app import create_app
+from web.auth.roles import Role
 from web.server import durable_event_log
 from web.settings import Settings
 
@@ -32,8 +34,17 @@ async def _recv(ws: ClientConnection, timeout_s: float = 5.0) -> dict[str, objec
 
 
 async def _open(server: RunningServer, query: str = "") -> ClientConnection:
-    """Connected means subscribed: the server attaches a client before the handshake ends."""
-    return await websockets.connect(f"{server.ws_url}{query}", max_size=2**22)
+    """Connected means subscribed: the server attaches a client before the handshake ends.
+
+    An admin's token in the URL: these events name vehicles the (empty) fleet does not list,
+    which only roles seeing every department receive."""
+    url = ws_url_with_token(server, signed_in(server, Role.ADMIN), query.removeprefix("?"))
+    return await websockets.connect(url, max_size=2**22)
+
+
+async def _stalled(server: RunningServer) -> StalledClient:
+    token = token_of(signed_in(server, Role.ADMIN))
+    return await StalledClient.connect("127.0.0.1", server.port, f"/ws?token={token}")
 
 
 async def test_events_arrive_in_publication_order_with_strictly_increasing_seq(
@@ -99,7 +110,7 @@ async def test_a_client_reading_nothing_for_10_s_does_not_delay_another(
     (publish to receipt) stays low and its queue at most one entry per vehicle."""
     vehicles, rate_hz, duration_s = 20, 10.0, 10.0
     padding = "x" * 4096
-    stalled = await StalledClient.connect("127.0.0.1", empty_fleet_server.port)
+    stalled = await _stalled(empty_fleet_server)
     reader = await _open(empty_fleet_server)
     latencies_s: list[float] = []
     backlog_peak = 0
@@ -144,7 +155,7 @@ async def test_a_client_overflowing_with_commands_is_told_to_resume_and_loses_no
     """Non-telemetry events are never coalesced away: past the queue bound (50 here) the
     server closes with 1013 and `since=N`, and resuming from N yields every event."""
     padding = "y" * 65536
-    stalled = await StalledClient.connect("127.0.0.1", empty_fleet_server.port)
+    stalled = await _stalled(empty_fleet_server)
     published = []
     for i in range(400):
         published.append(events.publish("command_result", {"i": i, "pad": padding}).seq)

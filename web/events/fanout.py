@@ -8,14 +8,19 @@ allows. A client that falls behind does not make its queue grow without bound: a
 vehicle *is*, not where it was), so telemetry takes at most one slot per vehicle. Other events
 (commands, vehicle state changes) are never dropped silently: past `max_events` of them the
 client is told to reconnect with `since`, and the log replays what it missed.
+
+Each frame also carries the department its event belongs to, worked out once at encoding, so
+that a client's queue admits only what its user may see (`ClientQueue.admit`): another
+department's telemetry neither reaches that client nor takes room in its queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -32,14 +37,20 @@ class Frame:
     seq: int
     text: str
     vehicle_id: str | None  #: set for coalescable events: the key they coalesce on
+    department: str | None = None  #: whose event it is; None: fleet-wide, everyone's
 
 
-def encode(event: Event) -> Frame:
+#: An event's department from its data (None: fleet-wide); see `web.events.scoping`.
+DepartmentOfData = Callable[[Mapping[str, Any]], str | None]
+
+
+def encode(event: Event, department_of: DepartmentOfData | None = None) -> Frame:
     vehicle_id = event.data.get("vehicle_id") if event.type in COALESCED_TYPES else None
     return Frame(
         seq=event.seq,
         text=orjson.dumps(event.to_json_dict()).decode(),
         vehicle_id=vehicle_id if isinstance(vehicle_id, str) else None,
+        department=department_of(event.data) if department_of is not None else None,
     )
 
 
@@ -61,12 +72,15 @@ class ClientQueue:
         self._ready = asyncio.Event()
         self._fell_behind = False
         self.coalesced = 0  #: telemetry events replaced by a newer one before being sent
+        #: Which frames this client may receive; None (until its user is known): all of them,
+        #: and the sender filters what was queued before.
+        self.admit: Callable[[Frame], bool] | None = None
 
     def __len__(self) -> int:
         return len(self._pending)
 
     def put(self, frame: Frame) -> None:
-        if self._fell_behind:
+        if self._fell_behind or (self.admit is not None and not self.admit(frame)):
             return
         if frame.vehicle_id is not None:
             key: tuple[str, object] = ("vehicle", frame.vehicle_id)
@@ -99,9 +113,12 @@ class ClientQueue:
 class Fanout:
     """One subscription to the event log, copied into a queue per connected client."""
 
-    def __init__(self, events: EventLog, max_events: int) -> None:
+    def __init__(
+        self, events: EventLog, max_events: int, department_of: DepartmentOfData | None = None
+    ) -> None:
         self._events = events
         self._max_events = max_events
+        self._department_of = department_of
         self._clients: set[ClientQueue] = set()
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -138,6 +155,6 @@ class Fanout:
     def _on_event(self, event: Event) -> None:
         if not self._clients:
             return
-        frame = encode(event)
+        frame = encode(event, self._department_of)
         for client in self._clients:
             client.put(frame)

@@ -156,6 +156,19 @@ def work_left_s(t: Telemetry, profile: VehicleProfile, dock_lat_deg: float,
     return usable_s - home_s
 
 
+def remaining_work_s(plan: Mapping[str, Any], from_item: int, position: tuple[float, float],
+                     speed_mps: float) -> float:
+    """Seconds of work left in a plan from item `from_item` (flying from `position` through
+    the remaining work items at `speed_mps`, plus their hold times) until its return item."""
+    total_s, here = 0.0, position
+    for d in plan["items"][from_item:plan["return_from"]]:
+        if "lat_deg" in d and "lon_deg" in d and d["kind"] != "roi":
+            total_s += distance_m(here[0], here[1], d["lat_deg"], d["lon_deg"]) / speed_mps
+            here = (d["lat_deg"], d["lon_deg"])
+        total_s += float(d.get("hold_s") or 0.0)
+    return total_s
+
+
 def dispatch_vehicle(state: VehicleState, profile: VehicleProfile, busy_priority: int | None,
                      blocked: str | None) -> DispatchVehicle | None:
     """How the dispatcher sees a vehicle; None when it has not reported a position yet."""
@@ -310,15 +323,25 @@ class Supervisor:
     async def _reconcile(self) -> None:
         """After a restart: wait (bounded) for the vehicles of live tasks, relaunch tasks that
         never left the ground, and let `_tick` catch the rest up with what vehicles report."""
+        known = {spec.id for spec in self._fleet.specs()}
         live = self._store.tasks(states=LIVE)
+        async with self._lock:
+            for task in live:
+                if task.vehicle_id not in known:  # taken out of the fleet file meanwhile
+                    self._move_task(task, TaskState.FAILED,
+                                    f"vehicle {task.vehicle_id} is no longer in the fleet")
+        live = [t for t in live if t.vehicle_id in known]
         if not live:
             return
         deadline = time.monotonic() + self._s.reconcile_wait_s
         vids = {t.vehicle_id for t in live}
         while time.monotonic() < deadline:
             states = {s.spec.id: s for s in self._fleet.states() if s.spec.id in vids}
-            if all(s.link is LinkState.CONNECTED and s.telemetry is not None
-                   and s.telemetry.mission_total is not None for s in states.values()):
+            if len(states) == len(vids) and all(
+                    s.link is LinkState.CONNECTED and s.telemetry is not None
+                    and s.telemetry.mission_current is not None
+                    and s.telemetry.landed_state is not LandedState.UNKNOWN
+                    for s in states.values()):
                 break
             await asyncio.sleep(0.1)
         found = await asyncio.gather(*(self._plan_on_vehicle(t) for t in live))
@@ -327,10 +350,16 @@ class Supervisor:
             for task in live:
                 state = self._fleet.state(task.vehicle_id)
                 t = state.telemetry
-                grounded = t is not None and not t.armed
+                grounded = (t is not None and not t.armed
+                            and t.landed_state is LandedState.ON_GROUND)
                 if task.state in (TaskState.PLANNED, TaskState.LAUNCHING) and grounded:
                     self._publish("task", _task_event(task, "relaunched after a restart"))
                     self._launch(task)
+                elif (task.state in (TaskState.TRANSIT, TaskState.ON_STATION) and grounded
+                      and not (task.id in self._verified and t is not None
+                               and (t.mission_current or 0) >= task.plan["return_from"])):
+                    # Landed while nobody watched, work unfinished: its share goes elsewhere.
+                    self._fail(task, "found on the ground after a restart, work unfinished")
             self._tick()
 
     async def _plan_on_vehicle(self, task: TaskRecord) -> bool:
@@ -716,6 +745,12 @@ class Supervisor:
             return
         if left > self._s.relief_lead_s or task.plan.get("relief_requested"):
             return
+        position = (vs.telemetry.lat_deg, vs.telemetry.lon_deg)
+        reached = task.plan.get("reached", task.plan["work_from"])
+        if position[0] is not None and position[1] is not None and remaining_work_s(
+                task.plan, reached, position,  # type: ignore[arg-type]
+                self._profile(vs.spec).cruise_speed_mps) < left:
+            return  # the work ends before the battery does: no relief needed
         task = self._store.save_task(replace(task, plan={**task.plan, "relief_requested": True}))
         inc = self._incident_of(task)
         if inc is None:

@@ -21,6 +21,7 @@ from fleet.supervisor import (
     dispatch_vehicle,
     observe_task,
     plan_doc,
+    remaining_work_s,
     rest_of_share,
     work_left_s,
 )
@@ -111,3 +112,17 @@ def test_the_rest_of_a_share_starts_where_the_failed_vehicle_stopped() -> None:
     assert isinstance(work[0], Loiter)  # the watch, not the orbit already flown
     assert len(work) == plan.return_from - watch_at
     assert isinstance(rest.items[-1], ReturnToLaunch)
+
+
+def test_remaining_work_counts_legs_and_holds_from_the_current_item() -> None:
+    east = 1000.0 / (111_320.0 * 0.9236)  # ~1 km of longitude at 22.54 deg
+    plan = {"items": [{"kind": "takeoff", "lat_deg": 22.54, "lon_deg": 114.05},
+                      {"kind": "roi", "lat_deg": 23.0, "lon_deg": 115.0},
+                      {"kind": "waypoint", "lat_deg": 22.54, "lon_deg": 114.05 + east},
+                      {"kind": "loiter", "lat_deg": 22.54, "lon_deg": 114.05 + east,
+                       "hold_s": 300.0},
+                      {"kind": "rtl"}], "work_from": 1, "return_from": 4}
+    full = remaining_work_s(plan, 1, (22.54, 114.05), speed_mps=10.0)
+    assert full == pytest.approx(400.0, abs=2.0)  # 1 km at 10 m/s, then 300 s of watch
+    assert remaining_work_s(plan, 3, (22.54, 114.05 + east), 10.0) == pytest.approx(300.0)
+    assert remaining_work_s(plan, 4, (22.54, 114.05), 10.0) == 0.0

@@ -11,6 +11,7 @@ With `--cameras`, drone i also serves its RGB and thermal frames on TCP 127.0.0.
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import sys
 from pathlib import Path
@@ -111,8 +112,43 @@ def _build(vehicles: int | None, rovers: int | None, home: str, speedup: float, 
     return Simulation(world, base_port=base_port, speedup=speedup, camera_rate_hz=camera_rate_hz)
 
 
+def sim_frames(
+    world: Annotated[Path, typer.Option(help="World YAML with the fires and people to look at.")],
+    out: Annotated[Path, typer.Option(help="New or empty folder for the YOLO-format set.")],
+    modality: Annotated[str, typer.Option(help="thermal or rgb.")] = "thermal",
+    frames: Annotated[int, typer.Option(help="Views to render.")] = 200,
+    seed: Annotated[int, typer.Option(help="Same seed, same views.")] = 0,
+    at_s: Annotated[float, typer.Option(help="Sim time of the views (fires grow, scenario "
+                                              "objects appear).")] = 0.0,
+) -> None:
+    """Render a world's fires and people from search heights into a YOLO-format set with
+    simulator truth, for `skywatch eval` (see sim.frames_dataset)."""
+    from sim.frames_dataset import write_dataset  # NumPy and the renderer: loaded on use
+
+    try:
+        if modality not in ("thermal", "rgb"):
+            raise WorldError(f"--modality: {modality!r} is not thermal or rgb")
+        if not 1 <= frames <= 100_000:
+            raise WorldError(f"--frames: {frames} is outside 1..100000")
+        if not (math.isfinite(at_s) and at_s >= 0):
+            raise WorldError(f"--at-s: {at_s:g} is not a time from the start (>= 0)")
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise WorldError(f"--out: {out} exists and is not an empty folder")
+        w = load_world(world)
+        summary = write_dataset(w.scene_or_empty, out, modality,  # type: ignore[arg-type]
+                                frames=frames, seed=seed, t_s=at_s,
+                                wind_east_mps=w.wind.east_mps, wind_north_mps=w.wind.north_mps)
+    except (WorldError, ValueError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    boxes = ", ".join(f"{n} {label}" for label, n in summary.labels.items())
+    typer.echo(f"wrote {summary.images} {modality} frames to {out}: {boxes} "
+               f"({summary.ignored} too small to label, ignored)")
+
+
 def register(app: typer.Typer) -> None:
     app.command("sim")(run_sim)
+    app.command("sim-frames")(sim_frames)
 
 
 def main() -> None:

@@ -106,6 +106,8 @@ def page(console: ConsoleServer) -> Iterator[Page]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
+        # English labels: this test reads them (test_console_workflows covers Chinese).
+        page.add_init_script("localStorage.setItem('skywatch.locale', 'en')")
         page.goto(console.url)
         expect(page.get_by_test_id("sign-in")).to_be_visible()
         expect(page.get_by_test_id("map")).to_be_hidden()  # nothing shown before signing in
@@ -141,10 +143,12 @@ def test_five_vehicles_appear_and_a_drone_takes_off_flies_where_clicked_and_land
     start_lat, start_lon = _marker(page, "uav0")
 
     page.get_by_test_id("btn-arm").click()
+    expect(page.get_by_test_id("confirm-arm-dialog")).to_contain_text("motors")
+    page.get_by_test_id("confirm-arm-ok").click()  # arming is asked again
     expect(page.get_by_test_id("panel-armed")).to_have_text("armed", timeout=10_000)
     page.get_by_test_id("input-alt").fill("30")
     page.get_by_test_id("btn-takeoff").click()
-    expect(page.get_by_test_id("command-status")).to_have_text("takeoff: accepted")
+    expect(page.get_by_test_id("command-status")).to_have_text("Take off: accepted")
     page.wait_for_function(
         "() => Number(document.querySelector('[data-testid=panel-alt]').dataset.value) > 25",
         timeout=30_000,
@@ -157,7 +161,7 @@ def test_five_vehicles_appear_and_a_drone_takes_off_flies_where_clicked_and_land
     assert box is not None
     page.get_by_test_id("btn-goto").click()
     page.mouse.click(box["x"] + box["width"] / 2 + 200, box["y"] + box["height"] / 2)
-    expect(page.get_by_test_id("command-status")).to_have_text("goto: accepted")
+    expect(page.get_by_test_id("command-status")).to_have_text("Go here: accepted")
     start_x = box["x"]
     page.wait_for_function(  # at least halfway there on screen
         f"""() => document.querySelector('[data-testid=vehicle-marker-uav0]')
@@ -172,7 +176,8 @@ def test_five_vehicles_appear_and_a_drone_takes_off_flies_where_clicked_and_land
     assert page.locator("path.leaflet-interactive").count() >= 5  # one trail per vehicle
 
     page.get_by_test_id("btn-land").click()
-    expect(page.get_by_test_id("command-status")).to_have_text("land: accepted")
+    page.keyboard.press("Enter")  # the confirmation has the focus
+    expect(page.get_by_test_id("command-status")).to_have_text("Land: accepted")
     expect(page.get_by_test_id("panel-mode")).to_contain_text("land", timeout=10_000)
     page.wait_for_function(  # descending: 5 m below the 30 m it flew at
         "() => Number(document.querySelector('[data-testid=panel-alt]').dataset.value) < 25",
@@ -204,4 +209,4 @@ def test_the_console_reconnects_after_a_server_restart_and_keeps_updating(
                        headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=10)
     assert armed.status_code == 200, armed.text
     expect(page.get_by_test_id("panel-armed")).to_have_text("armed", timeout=10_000)
-    expect(page.get_by_test_id("command-status")).to_have_text("arm: accepted")
+    expect(page.get_by_test_id("command-status")).to_have_text("Arm: accepted")

@@ -30,13 +30,28 @@ export async function sendCommand(vehicleId, body) {
     });
   const payload = await response.json().catch(() => ({}));
   if (response.ok) return { ok: true, status: response.status, detail: payload.reason || '' };
-  return { ok: false, status: response.status, detail: describeError(payload.detail) };
+  return { ok: false, status: response.status, detail: describeError(payload.detail, response.status) };
 }
 
-function describeError(detail) {
+// POST a JSON body; the answer as { ok: true, status, data } or { ok: false, status, detail }.
+export async function postJson(path, body) {
+  const response = await authorizedFetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+  const payload = await response.json().catch(() => ({}));
+  if (response.ok) return { ok: true, status: response.status, data: payload };
+  return { ok: false, status: response.status, detail: describeError(payload.detail, response.status) };
+}
+
+// A server's refusal in one line: FastAPI's validation errors ({loc, msg}), the API's own
+// problem lists ({field, reason}) or a plain string.
+function describeError(detail, status) {
   if (typeof detail === 'string') return detail;
   if (Array.isArray(detail)) {
-    return detail.map((d) => `${(d.loc || []).slice(1).join('.')}: ${d.msg}`).join('; ');
+    return detail.map((d) => (d.field != null ? `${d.field}: ${d.reason}`
+      : `${(d.loc || []).slice(1).join('.')}: ${d.msg}`)).join('; ');
   }
-  return 'failed';
+  return `HTTP ${status}`;
 }

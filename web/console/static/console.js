@@ -1,6 +1,18 @@
-// The console: the fleet on a map, a vehicle list and panel, commands, live events.
+// The console: the fleet on a map, a vehicle list and panel, commands, live events; incidents,
+// missions and alarms in their own panels (incident-form.js, incidents.js, missions.js,
+// alarms.js). All text comes from the message catalogues (i18n.js).
 import * as L from '/static/vendor/leaflet/leaflet-src.esm.js';
-import { getJson, sendCommand, SignedOut } from '/static/api.js';
+import { AlarmPanel } from '/static/alarms.js';
+import { getJson, postJson, sendCommand, SignedOut } from '/static/api.js';
+import { confirmDialog } from '/static/dialog.js';
+import {
+  currentLocale, formatLatLon, formatQuantity, initLocale, LOCALES, onLocaleChange, setLocale, t,
+  tValue,
+} from '/static/i18n.js';
+import { IncidentForm } from '/static/incident-form.js';
+import { IncidentList } from '/static/incidents.js';
+import { OperationsLayers } from '/static/layers.js';
+import { MissionList } from '/static/missions.js';
 import { offlineGrid } from '/static/offline-grid.js';
 import { signedIn, signIn, signOut } from '/static/session.js';
 import { EventStream } from '/static/stream.js';
@@ -8,24 +20,69 @@ import { VehiclesLayer } from '/static/vehicles-layer.js';
 
 const TELEMETRY_FIELDS = ['lat', 'lon', 'alt_rel_m', 'alt_amsl_m', 'heading_deg', 'speed_mps',
   'battery_pct', 'armed', 'flight_mode', 'landed_state'];
+// Commands that cannot be taken back: asked again in a dialog before they are sent.
+const DANGEROUS = new Set(['arm', 'disarm', 'land', 'payload_release']);
 
 const vehicles = new Map();
 let selectedId = null;
 let gotoArmed = false;
+let me = null;
+
+const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
+const api = { getJson, postJson };
 
 const map = L.map('map', { zoomControl: true, attributionControl: true });
 const baseLayers = {
-  'Offline grid': offlineGrid().addTo(map),
-  'OpenStreetMap (online)': L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
+  'map.offline_grid': offlineGrid().addTo(map),
+  'map.osm': L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
     maxZoom: 19, attribution: '&copy; OpenStreetMap contributors',
   }),
 };
-L.control.layers(baseLayers, {}, { collapsed: true }).addTo(map);
 L.control.scale({ metric: true, imperial: false }).addTo(map);
 const layer = new VehiclesLayer(map, select);
+const operations = new OperationsLayers(map, { onSelectIncident: (id) => incidents.select(id) });
+let layerControl = null;
 
-const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
-const fmt = (value, digits, unit) => (value == null ? '—' : `${value.toFixed(digits)} ${unit}`);
+// The layer control names its layers in the current language: rebuilt on a switch.
+function buildLayerControl() {
+  if (layerControl) layerControl.remove();
+  const named = (layers) => Object.fromEntries(Object.entries(layers).map(([k, v]) => [t(k), v]));
+  layerControl = L.control.layers(named(baseLayers),
+    named({ 'layer.docks': layer.docks, ...operations.overlays() }), { collapsed: true })
+    .addTo(map);
+}
+
+const alarms = new AlarmPanel(document.getElementById('alarms'), {
+  vehicleName: (id) => (vehicles.get(id) ? vehicles.get(id).name : id),
+  onSelect: (alarm) => {
+    if (alarm.vehicleId && vehicles.has(alarm.vehicleId)) select(alarm.vehicleId, { pan: true });
+    else if (alarm.incidentId) incidents.select(alarm.incidentId);
+    else if (alarm.position) map.panTo(alarm.position);
+  },
+});
+const incidents = new IncidentList(document.getElementById('incidents'), {
+  api,
+  onChange: (list) => operations.showIncidents(list),
+  onSelect: (incident) => {
+    const g = incident.geometry;
+    if (g.type === 'Point') map.panTo([g.coordinates[1], g.coordinates[0]]);
+    else map.fitBounds(g.coordinates[0].map(([lon, lat]) => [lat, lon]), { maxZoom: 17 });
+  },
+});
+const missions = new MissionList(document.getElementById('missions'), {
+  api,
+  onChange: (list) => operations.showPlans(list),
+});
+const incidentForm = new IncidentForm(document.getElementById('incident-form'), {
+  map, api,
+  onCreated: (incident) => {
+    incidents.put(incident);
+    incidents.select(incident.id);
+    if (incident.mission_ids.length) {
+      missions.fetch(incident.mission_ids[0]).then(() => missions.select(incident.mission_ids[0]));
+    }
+  },
+});
 
 function renderList() {
   const list = $('vehicle-list');
@@ -35,14 +92,15 @@ function renderList() {
       item = document.createElement('li');
       item.dataset.vehicle = vehicle.id;
       item.setAttribute('data-testid', `vehicle-item-${vehicle.id}`);
-      item.innerHTML = '<span class="name"></span><span class="link"></span>';
-      item.addEventListener('click', () => select(vehicle.id));
+      item.innerHTML = '<button type="button" class="name"></button><span class="link"></span>';
+      item.addEventListener('click', () => select(vehicle.id)); // the button's too (keyboard)
       list.appendChild(item);
     }
     item.classList.toggle('selected', vehicle.id === selectedId);
     item.querySelector('.name').textContent = `${vehicle.id} · ${vehicle.name}`;
     const link = item.querySelector('.link');
-    link.textContent = vehicle.link;
+    link.textContent = tValue('link', vehicle.link);
+    link.dataset.link = vehicle.link;
     link.className = `link link-${vehicle.link}`;
   }
 }
@@ -51,22 +109,29 @@ function renderPanel() {
   const vehicle = vehicles.get(selectedId);
   $('vehicle-panel').hidden = !vehicle;
   if (!vehicle) return;
-  $('panel-name').textContent = `${vehicle.name} (${vehicle.id}, ${vehicle.department})`;
-  $('panel-link').textContent = vehicle.link;
-  $('panel-armed').textContent = vehicle.armed ? 'armed' : 'disarmed';
-  $('panel-mode').textContent = `${vehicle.flight_mode} · ${vehicle.landed_state}`;
-  $('panel-battery').textContent = fmt(vehicle.battery_pct, 0, '%');
-  $('panel-alt').textContent = fmt(vehicle.alt_rel_m, 1, 'm');
+  $('panel-name').textContent = t('vehicle.name', { name: vehicle.name, id: vehicle.id,
+    department: tValue('department', vehicle.department) });
+  $('panel-link').textContent = tValue('link', vehicle.link);
+  $('panel-link').dataset.value = vehicle.link;
+  $('panel-armed').textContent = t(vehicle.armed ? 'vehicle.is_armed' : 'vehicle.is_disarmed');
+  $('panel-armed').dataset.value = String(Boolean(vehicle.armed));
+  $('panel-mode').textContent = `${tValue('mode', vehicle.flight_mode)} · ${tValue('landed', vehicle.landed_state)}`;
+  $('panel-mode').dataset.value = `${vehicle.flight_mode} ${vehicle.landed_state}`;
+  $('panel-battery').textContent = formatQuantity(vehicle.battery_pct, 'pct');
+  $('panel-alt').textContent = formatQuantity(vehicle.alt_rel_m, 'm', 1);
   $('panel-alt').dataset.value = vehicle.alt_rel_m == null ? '' : String(vehicle.alt_rel_m);
-  $('panel-speed').textContent = fmt(vehicle.speed_mps, 1, 'm/s');
-  $('panel-heading').textContent = fmt(vehicle.heading_deg, 0, '°');
+  $('panel-speed').textContent = formatQuantity(vehicle.speed_mps, 'mps', 1);
+  $('panel-heading').textContent = formatQuantity(vehicle.heading_deg, 'deg');
+  $('panel-position').textContent = formatLatLon(vehicle.lat, vehicle.lon);
 }
 
-function select(vehicleId) {
+function select(vehicleId, { pan = false } = {}) {
   selectedId = vehicleId;
   layer.select(vehicleId);
   renderList();
   renderPanel();
+  const vehicle = vehicles.get(vehicleId);
+  if (pan && vehicle && vehicle.lat != null) map.panTo([vehicle.lat, vehicle.lon]);
 }
 
 function showStatus(text, isError) {
@@ -75,16 +140,45 @@ function showStatus(text, isError) {
   status.classList.toggle('error', Boolean(isError));
 }
 
+// The status line of a command: "<command>: accepted" in the current language, with the
+// command's machine name kept in data-command for anyone (a test, a screen reader) to read.
+let lastCommandStatus = null;
+
+function commandStatus(command, key, reason) {
+  lastCommandStatus = [command, key, reason];
+  showStatus(t(key, { command: t(`command.${command}`), reason }), key === 'command.refused');
+  $('command-status').dataset.command = command;
+  $('command-status').dataset.result = key.split('.')[1];
+}
+
 async function command(body) {
   if (!selectedId) return;
-  showStatus(`${body.command}: sent`, false);
+  const vehicle = vehicles.get(selectedId);
+  if (DANGEROUS.has(body.command)) {
+    const name = t(`command.${body.command}`);
+    const ok = await confirmDialog({
+      title: t('command.confirm_title', { command: name, vehicle: vehicle.name }),
+      body: t(`command.confirm_${body.command}`, { vehicle: vehicle.name }),
+      confirmLabel: name, danger: true, testid: `confirm-${body.command}`,
+    });
+    if (!ok) return;
+  }
+  commandStatus(body.command, 'command.sent');
   const result = await sendCommand(selectedId, body);
-  showStatus(result.ok ? `${body.command}: accepted` : `${body.command}: ${result.detail}`,
-    !result.ok);
+  commandStatus(body.command, result.ok ? 'command.accepted' : 'command.refused', result.detail);
 }
 
 function altitudeInput() {
   return Number($('input-alt').value);
+}
+
+function setGoto(armed) {
+  gotoArmed = armed;
+  lastCommandStatus = null;
+  $('btn-goto').classList.toggle('active', armed);
+  $('btn-goto').setAttribute('aria-pressed', String(armed));
+  map.getContainer().classList.toggle('map-hint', armed);
+  showStatus(armed ? t('command.goto_hint') : '', false);
 }
 
 document.querySelector('.commands').addEventListener('click', (e) => {
@@ -92,23 +186,25 @@ document.querySelector('.commands').addEventListener('click', (e) => {
   if (!button) return;
   const name = button.dataset.command;
   if (name === 'takeoff') command({ command: 'takeoff', alt_m: altitudeInput() });
-  else if (name === 'goto') {
-    gotoArmed = !gotoArmed;
-    button.classList.toggle('active', gotoArmed);
-    map.getContainer().classList.toggle('map-hint', gotoArmed);
-    showStatus(gotoArmed ? 'click the map where it should go' : '', false);
-  } else command({ command: name });
+  else if (name === 'goto') setGoto(!gotoArmed);
+  else command({ command: name });
+});
+
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && gotoArmed) setGoto(false);
 });
 
 map.on('click', (e) => {
   if (!gotoArmed || !selectedId) return;
-  gotoArmed = false;
-  $('btn-goto').classList.remove('active');
-  map.getContainer().classList.remove('map-hint');
+  setGoto(false);
   command({ command: 'goto', lat: e.latlng.lat, lon: e.latlng.lng, alt_m: altitudeInput() });
 });
 
 function onEvent(event) {
+  alarms.handleEvent(event);
+  incidents.handleEvent(event);
+  missions.handleEvent(event);
+  if (event.type === 'object') operations.showObject(event);
   const vehicle = vehicles.get(event.vehicle_id);
   if (!vehicle) return;
   if (event.type === 'telemetry') {
@@ -121,9 +217,22 @@ function onEvent(event) {
     }
     renderList();
   } else if (event.type === 'command_result' && event.vehicle_id === selectedId) {
-    showStatus(`${event.command}: ${event.ok ? 'accepted' : event.reason || 'refused'}`, !event.ok);
+    commandStatus(event.command, event.ok ? 'command.accepted' : 'command.refused',
+      event.reason || '—');
   }
   if (event.vehicle_id === selectedId) renderPanel();
+}
+
+function renderUser() {
+  if (!me) return;
+  $('user').textContent = t('header.user', { user: me.username, role: tValue('role', me.role),
+    departments: me.departments.map((d) => tValue('department', d)).join(', ') });
+}
+
+function renderStream(state) {
+  const badge = $('stream-status');
+  badge.dataset.state = state;
+  badge.textContent = t(`stream.${state}`);
 }
 
 function showSignIn(message) {
@@ -155,14 +264,39 @@ $('btn-sign-out').addEventListener('click', async () => {
   window.location.reload();
 });
 
+function languageSwitch() {
+  const select = $('language');
+  select.replaceChildren(...Object.entries(LOCALES).map(([code, name]) => {
+    const option = document.createElement('option');
+    option.value = code;
+    option.textContent = name;
+    option.lang = code;
+    return option;
+  }));
+  select.value = currentLocale();
+  select.addEventListener('change', () => setLocale(select.value));
+}
+
+onLocaleChange(() => {
+  $('language').value = currentLocale();
+  buildLayerControl();
+  renderList();
+  renderPanel();
+  renderUser();
+  renderStream($('stream-status').dataset.state);
+  if (lastCommandStatus) commandStatus(...lastCommandStatus);
+  else if (gotoArmed) showStatus(t('command.goto_hint'), false);
+});
+
 async function start() {
   $('sign-in').hidden = true;
   document.querySelector('main').hidden = false;
   map.invalidateSize();
-  const me = await getJson('/api/auth/me');
-  $('user').textContent = `${me.username} · ${me.role} · ${me.departments.join(', ')}`;
+  me = await getJson('/api/auth/me');
+  renderUser();
   $('user').hidden = false;
   $('btn-sign-out').hidden = false;
+  incidentForm.setDepartments(me.departments);
   const health = await getJson('/api/health');
   const fleet = await getJson('/api/vehicles');
   const bounds = [];
@@ -175,15 +309,12 @@ async function start() {
   if (bounds.length) map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16 });
   else map.setView([22.5431, 114.0579], 13);
   renderList();
+  await Promise.all([incidents.load(), missions.load()]);
   stream = new EventStream({
     since: health.last_seq,
     onEvent,
-    onSignedOut: () => showSignIn('session expired: sign in again'),
-    onState: (state) => {
-      const badge = $('stream-status');
-      badge.dataset.state = state;
-      badge.textContent = state;
-    },
+    onSignedOut: () => showSignIn(t('sign_in.expired')),
+    onState: renderStream,
   });
   stream.connect();
 }
@@ -194,9 +325,14 @@ function boot() {
     return;
   }
   start().catch((error) => {
-    if (error instanceof SignedOut) showSignIn('session expired: sign in again');
+    if (error instanceof SignedOut) showSignIn(t('sign_in.expired'));
     else showStatus(String(error), true);
   });
 }
 
-boot();
+initLocale().then(() => {
+  languageSwitch();
+  buildLayerControl();
+  renderStream('connecting');
+  boot();
+});

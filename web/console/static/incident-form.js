@@ -27,6 +27,7 @@ export class IncidentForm {
     this.api = api;
     this.onCreated = onCreated;
     this.preview = null;
+    this.statusText = () => '';
     this.root = container;
     this.root.innerHTML = `
       <form class="incident-form" data-testid="incident-form" novalidate>
@@ -71,8 +72,8 @@ export class IncidentForm {
     this.plans = L.layerGroup().addTo(map);
     this.tool = new PlaceTool(map, {
       onChange: () => this.placeChanged(),
-      onMode: (mode) => this.status(mode ? t(mode === 'point' ? 'incidents.point_hint'
-        : 'incidents.draw_hint') : ''),
+      onMode: (mode) => this.status(() => (mode ? t(mode === 'point' ? 'incidents.point_hint'
+        : 'incidents.draw_hint') : '')),
     });
     const auto = this.form.elements.auto;
     try {
@@ -127,9 +128,11 @@ export class IncidentForm {
     }
   }
 
+  // The status line; `text` is a function so that it follows the language switch.
   status(text, isError = false) {
+    this.statusText = text;
     const status = this.$('incident-status');
-    status.textContent = text;
+    status.textContent = text();
     status.classList.toggle('error', isError);
   }
 
@@ -164,16 +167,17 @@ export class IncidentForm {
 
   async requestPreview() {
     if (!this.tool.place) {
-      this.status(t('incidents.no_place'), true);
+      this.status(() => t('incidents.no_place'), true);
       return;
     }
-    this.status(t('incidents.previewing'));
+    this.status(() => t('incidents.previewing'));
     const result = await this.api.postJson('/api/incidents/preview', this.body());
     if (!result.ok) {
-      this.status(t('command.refused', { command: t('incidents.preview'), reason: result.detail }), true);
+      this.status(() => t('command.refused', { command: t('incidents.preview'),
+        reason: result.detail }), true);
       return;
     }
-    this.status('');
+    this.status(() => '');
     this.preview = result.data;
     this.showPreview();
   }
@@ -209,20 +213,21 @@ export class IncidentForm {
 
   async create() {
     if (!this.tool.place) {
-      this.status(t('incidents.no_place'), true);
+      this.status(() => t('incidents.no_place'), true);
       return;
     }
     this.$('proposal-confirm').disabled = true;
     const result = await this.api.postJson('/api/incidents', this.body());
     this.$('proposal-confirm').disabled = false;
     if (!result.ok) {
-      this.status(t('command.refused', { command: t('incidents.confirm'), reason: result.detail }), true);
+      this.status(() => t('command.refused', { command: t('incidents.confirm'),
+        reason: result.detail }), true);
       return;
     }
     this.discard();
     this.tool.clear();
     this.form.elements.note.value = '';
-    this.status(t('incidents.created', { id: result.data.id }));
+    this.status(() => t('incidents.created', { id: result.data.id }));
     this.onCreated(result.data);
   }
 
@@ -231,6 +236,7 @@ export class IncidentForm {
     this.$('incident-preview').textContent = t(this.form.elements.auto.checked
       ? 'incidents.dispatch_now' : 'incidents.preview');
     this.$('incident-place-text').textContent = this.placeText();
+    this.$('incident-status').textContent = this.statusText();
     if (this.preview) {
       this.root.querySelector('.proposal-body')
         .replaceChildren(renderExplanation(this.preview.explanation));

@@ -16,6 +16,7 @@ export class IncidentList {
     this.onChange = onChange;
     this.incidents = new Map();
     this.selectedId = null;
+    this.statusText = () => '';
     this.root = container;
     this.root.innerHTML = `
       <h2 data-i18n="incidents.title"></h2>
@@ -69,6 +70,7 @@ export class IncidentList {
   }
 
   select(incidentId) {
+    if (incidentId !== this.selectedId) this.statusText = () => '';
     this.selectedId = incidentId;
     this.render();
     const incident = this.incidents.get(incidentId);
@@ -83,11 +85,12 @@ export class IncidentList {
     if (!ok) return;
     const result = await this.api.postJson(
       `/api/incidents/${encodeURIComponent(incident.id)}/cancel`, {});
-    const status = this.root.querySelector('[data-testid="incident-detail-status"]');
-    status.textContent = result.ok ? '' : t('command.refused', {
-      command: t('incidents.cancel'), reason: result.detail });
-    status.classList.toggle('error', !result.ok);
+    this.statusText = () => (result.ok ? '' : t('command.refused', {
+      command: t('incidents.cancel'), reason: result.detail }));
+    this.root.querySelector('[data-testid="incident-detail-status"]')
+      .classList.toggle('error', !result.ok);
     if (result.ok) this.put(result.data);
+    else this.render();
   }
 
   render() {
@@ -102,6 +105,7 @@ export class IncidentList {
     const detail = this.root.querySelector('.incident-detail');
     detail.hidden = !selected;
     if (!selected) return;
+    detail.querySelector('[data-testid="incident-detail-status"]').textContent = this.statusText();
     detail.querySelector('.explanation-box')
       .replaceChildren(renderExplanation(selected.explanation, { testid: 'incident' }));
     detail.querySelector('[data-testid="incident-cancel"]').hidden = !OPEN.has(selected.state);

@@ -34,6 +34,7 @@ export class MissionList {
     this.history = new Map(); // task id -> [{ state, at }] seen since the page loaded
     this.selectedId = null;
     this.poller = null;
+    this.statusText = () => '';
     this.root = container;
     this.root.innerHTML = `
       <h2 data-i18n="missions.title"></h2>
@@ -114,6 +115,7 @@ export class MissionList {
   }
 
   select(missionId) {
+    if (missionId !== this.selectedId) this.statusText = () => '';
     this.selectedId = missionId;
     clearInterval(this.poller);
     this.poller = setInterval(() => {
@@ -136,16 +138,13 @@ export class MissionList {
       confirmLabel: t(`missions.${action}`), danger: spec.danger, testid: `mission-${action}`,
     });
     if (!ok) return;
-    const status = this.root.querySelector('[data-testid="mission-status"]');
     const result = await this.api.postJson(
       `/api/missions/${encodeURIComponent(mission.id)}/${action}`, {});
-    status.textContent = result.ok ? t('missions.done', { action: t(`missions.${action}`) })
-      : t('command.refused', { command: t(`missions.${action}`), reason: result.detail });
-    status.classList.toggle('error', !result.ok);
-    if (result.ok) {
-      this.store(result.data);
-      this.changed();
-    }
+    this.statusText = () => (result.ok ? t('missions.done', { action: t(`missions.${action}`) })
+      : t('command.refused', { command: t(`missions.${action}`), reason: result.detail }));
+    this.root.querySelector('[data-testid="mission-status"]').classList.toggle('error', !result.ok);
+    if (result.ok) this.store(result.data);
+    this.changed();
   }
 
   render() {
@@ -159,6 +158,7 @@ export class MissionList {
     const detail = this.root.querySelector('.mission-detail');
     detail.hidden = !selected;
     if (!selected) return;
+    detail.querySelector('[data-testid="mission-status"]').textContent = this.statusText();
     for (const [action, spec] of Object.entries(ACTIONS)) {
       detail.querySelector(`[data-action="${action}"]`).disabled = !spec.when.includes(selected.state);
     }

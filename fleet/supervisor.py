@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from typing import Any, Protocol
 
 from fleet.dispatch import (
@@ -59,10 +60,12 @@ from fleet.model import (
     VehicleSpec,
     VehicleState,
 )
+from fleet.scheduler import Scheduler
 from fleet.store.operations import (
     IncidentRecord,
     MissionRecord,
     OperationsStore,
+    ScheduleRecord,
     TaskRecord,
     utc_now,
 )
@@ -253,6 +256,7 @@ class SupervisorSettings:
     relief_lead_s: float = 240.0  #: send a relief when this much work time is left (vehicle s)
     reconcile_wait_s: float = 10.0  #: after a restart, wait this long for vehicles to report
     failed_vehicle_rest_s: float = 60.0  #: a vehicle whose task failed is not re-used this long
+    schedule_every_s: float = 5.0  #: how often patrol schedules are checked
     templates: TemplateSettings = TemplateSettings()
     multirotor: VehicleProfile = VehicleProfile(cruise_speed_mps=5.0, endurance_s=1500.0)
     rover: VehicleProfile = VehicleProfile(cruise_speed_mps=2.0, endurance_s=7200.0,
@@ -293,14 +297,18 @@ class Supervisor:
         self._turned_back_since: dict[str, float] = {}
         self._launching: set[str] = set()  #: task ids whose upload/start is under way
         self._last_redispatch = 0.0
+        self.scheduler = Scheduler(store, events, self.report,
+                                   every_s=self._s.schedule_every_s)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Reconcile stored work with the vehicles, then supervise in the background."""
         self._loop_task = asyncio.create_task(self._run(), name="supervisor")
+        self.scheduler.start()
 
     async def stop(self) -> None:
+        await self.scheduler.stop()
         for task in [self._loop_task, *self._background]:
             if task is not None:
                 task.cancel()
@@ -420,7 +428,42 @@ class Supervisor:
                        assignments=assignments,
                        plans=tuple(build_plans(r, starts, self._s.templates)))
 
+    def schedules(self) -> list[ScheduleRecord]:
+        return self._store.schedules()
+
+    def schedule(self, schedule_id: str) -> ScheduleRecord:
+        found = next((s for s in self._store.schedules() if s.id == schedule_id), None)
+        if found is None:
+            raise NotFound(f"unknown schedule {schedule_id!r}")
+        return found
+
     # -- operator actions -----------------------------------------------------------------------
+
+    def add_schedule(self, name: str, r: IncidentReport, period_s: float,
+                     first_run_at: datetime) -> ScheduleRecord:
+        """Raise `r` at `first_run_at`, then every `period_s` (run by `self.scheduler`)."""
+        s = ScheduleRecord(id=self._store.next_id("sch"), name=name, department=r.department,
+                           incident={"type": r.type.value, "geometry": r.geometry,
+                                     "priority": r.priority, "note": r.note,
+                                     "vehicles": r.vehicles},
+                           period_s=period_s, next_run_at=first_run_at, last_run_at=None,
+                           enabled=True, created_at=utc_now())
+        self._store.add_schedule(s)
+        self._publish("schedule", {"schedule_id": s.id, "name": name, "what": "created",
+                                   "slot": first_run_at.isoformat(),
+                                   "department": s.department})
+        return s
+
+    def enable_schedule(self, schedule_id: str, enabled: bool) -> ScheduleRecord:
+        s = replace(self.schedule(schedule_id), enabled=enabled)
+        if enabled and s.next_run_at < utc_now():  # slots while it was off are not "missed"
+            s = replace(s, next_run_at=utc_now())
+        self._store.save_schedule(s)
+        self._publish("schedule", {"schedule_id": s.id, "name": s.name,
+                                   "what": "enabled" if enabled else "disabled",
+                                   "slot": s.next_run_at.isoformat(),
+                                   "department": s.department})
+        return s
 
     async def report(self, r: IncidentReport) -> IncidentRecord:
         """Store a validated incident and dispatch it at once; returns it as dispatched."""

@@ -30,6 +30,7 @@ from web.events.fanout import Fanout
 from web.events.scoping import DepartmentOf
 from web.incidents import routes as incident_routes
 from web.missions import routes as mission_routes
+from web.schedules import routes as schedule_routes
 from web.settings import Settings
 from web.vehicles import routes as vehicle_routes
 
@@ -84,7 +85,8 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
     api.include_router(event_routes.router)
     app.include_router(api)
     operations = APIRouter(prefix="/api", dependencies=[Depends(authenticate)])
-    for router in (incident_routes.router, mission_routes.router, docks.router):
+    for router in (incident_routes.router, mission_routes.router, schedule_routes.router,
+                   docks.router):
         operations.include_router(router)
     app.include_router(operations)
     app.include_router(stream.router)

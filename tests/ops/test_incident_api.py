@@ -8,6 +8,7 @@ answer is about the API's own rules: what it refuses, what it stores, who may se
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,37 @@ async def test_unknown_missions_are_404_and_the_empty_fleet_has_no_docks(
     assert (await get(server, "/api/missions/m-1", admin)).status_code == 404
     assert (await post(server, "/api/missions/m-1/pause", admin)).status_code == 404
     assert (await get(server, "/api/docks", admin)).json() == []
+
+
+async def test_schedules_are_validated_scoped_and_run_through_dispatch(
+        server: RunningServer) -> None:
+    water = signed_in(server, Role.WATER_INSPECTOR)
+    patrol = {"type": "reservoir_patrol", "priority": 4, "geometry": {
+        "type": "Polygon", "coordinates": [[[114.05, 22.54], [114.06, 22.54], [114.06, 22.55],
+                                            [114.05, 22.54]]]}}
+    bad = await post(server, "/api/schedules", water, {
+        "name": "round", "period_s": 43200, "incident": {**patrol, "geometry": BOWTIE}})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"].startswith("incident.geometry")
+    too_often = await post(server, "/api/schedules", water,
+                           {"name": "round", "period_s": 5, "incident": patrol})
+    assert too_often.status_code == 422
+    assert (await get(server, "/api/schedules", water)).json() == []
+
+    created = await post(server, "/api/schedules", water,
+                         {"name": "reservoir twice a day", "period_s": 43200,
+                          "incident": patrol})
+    assert created.status_code == 201 and created.json()["department"] == "water"
+    police = signed_in(server, Role.TRAFFIC_POLICE)
+    assert (await get(server, "/api/schedules", police)).json() == []
+    sid = created.json()["id"]
+    assert (await post(server, f"/api/schedules/{sid}/disable", police)).status_code == 403
+
+    await server.app.state.supervisor.scheduler.step(datetime.now(UTC))
+    incidents = (await get(server, "/api/incidents", water)).json()
+    assert [(i["type"], i["reporter"]) for i in incidents] == [
+        ("reservoir_patrol", f"schedule {sid}")]
+    after = (await get(server, "/api/schedules", water)).json()[0]
+    assert after["last_run_at"] is not None and after["next_run_at"] > after["last_run_at"]
+    off = await post(server, f"/api/schedules/{sid}/disable", water)
+    assert off.status_code == 200 and off.json()["enabled"] is False

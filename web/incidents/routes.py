@@ -44,7 +44,7 @@ async def report_incident(body: IncidentBody, supervisor: SupervisorDep,
                           principal: PrincipalDep, request: Request) -> IncidentOut:
     """Store the incident and dispatch it before answering."""
     request.state.audit_action = "report_incident"
-    report = _checked(body, principal)
+    report = checked_report(body, principal)
     incident = await supervisor.report(report)
     return _out(supervisor, incident)
 
@@ -54,7 +54,7 @@ async def preview_incident(body: IncidentBody, supervisor: SupervisorDep,
                            principal: PrincipalDep) -> PreviewOut:
     """The assignment the same POST to `/api/incidents` would make now, with plans and the
     dispatcher's explanation; nothing is stored and no event is published."""
-    return PreviewOut.from_preview(supervisor.preview(_checked(body, principal)))
+    return PreviewOut.from_preview(supervisor.preview(checked_report(body, principal)))
 
 
 @router.get("")
@@ -89,8 +89,10 @@ async def cancel_incident(incident_id: str, supervisor: SupervisorDep, principal
     return _out(supervisor, incident)
 
 
-def _checked(body: IncidentBody, principal: Principal) -> IncidentReport:
-    """The validated report (422 with every problem), which the user may file (403)."""
+def checked_report(body: IncidentBody, principal: Principal,
+                   field_prefix: str = "") -> IncidentReport:
+    """The validated report (422 with every problem, fields after `field_prefix`), which the
+    user may file (403 otherwise)."""
     home = sorted(d.value for d in principal.departments)
     try:
         report = check_incident(type=body.type, geometry=body.geometry, priority=body.priority,
@@ -99,14 +101,11 @@ def _checked(body: IncidentBody, principal: Principal) -> IncidentReport:
                                 reporter_department=home[0] if home else None,
                                 vehicles=body.vehicles)
     except IncidentRejected as e:
-        raise _unprocessable(e) from e
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            detail=[{"field": f"{field_prefix}{i.field}", "reason": i.reason}
+                                    for i in e.issues]) from e
     require(principal, Action.MANAGE_INCIDENTS, report.department)
     return report
-
-
-def _unprocessable(e: IncidentRejected) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                         detail=[{"field": i.field, "reason": i.reason} for i in e.issues])
 
 
 def _out(supervisor: Supervisor, incident: IncidentRecord) -> IncidentOut:

@@ -11,11 +11,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import typer
 import yaml
+from click.testing import Result
+from typer.testing import CliRunner
 
 from perception.dataset import load_yolo_set, read_image
 from perception.detection import Modality
 from perception.geolocate import CameraPose, FlatTerrain, Intrinsics, pixel_to_ground
+from sim.cli import register
 from sim.frames_dataset import MIN_LABEL_PIXELS, png_bytes
 from tests.sim.mav_client import distance_m, offset_deg
 
@@ -41,6 +45,13 @@ def _at(east_m: float, north_m: float) -> dict[str, float]:
 def _sim_frames(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "skywatch", "sim-frames", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=300)
+
+
+def _sim_frames_here(*args: str) -> Result:
+    """The same command in this process (no interpreter start-up per case)."""
+    app = typer.Typer()
+    register(app)
+    return CliRunner().invoke(app, ["sim-frames", *args])
 
 
 @pytest.mark.parametrize("image", [
@@ -120,9 +131,9 @@ def test_sim_frames_refuses_bad_arguments_naming_them(tmp_path: Path) -> None:
         (["--out", str(tmp_path / "c"), "--at-s", "-5"], "--at-s: -5"),
     ]
     for args, message in cases:
-        run = _sim_frames("--world", str(world), *args)
-        assert run.returncode == 2 and message in run.stderr, (args, run.stderr)
+        result = _sim_frames_here("--world", str(world), *args)
+        assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
     assert (taken / "keep.txt").read_text() == "not lost"
     empty = _world(tmp_path, [{"kind": "car", **_at(0.0, 0.0)}])
-    run = _sim_frames("--world", str(empty), "--out", str(tmp_path / "d"))
-    assert run.returncode == 2 and "no fire or person" in run.stderr
+    result = _sim_frames_here("--world", str(empty), "--out", str(tmp_path / "d"))
+    assert result.exit_code == 2 and "no fire or person" in result.stderr

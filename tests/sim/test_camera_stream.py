@@ -14,6 +14,9 @@ import numpy as np
 import pytest
 import yaml
 
+from perception.geolocate import CameraPose as GeoPose
+from perception.geolocate import FlatTerrain, pixel_to_ground
+from perception.geolocate import Intrinsics as GeoIntrinsics
 from sim.frames_client import FrameClient, StreamFrame
 from sim.frames_protocol import FrameProtocolError, read_message
 from tests.sim.mav_client import Client, distance_m, mavlink, offset_deg
@@ -143,6 +146,20 @@ def test_frames_carry_the_pose_mavlink_reports_and_follow_the_gimbal(tmp_path: P
             assert down.image[y1:y2, x1:x2].max() / 100.0 > 500.0
             fire_lat, fire_lon = offset_deg(HOME_LAT_DEG, HOME_LON_DEG, 0.0, 6.0)
             assert distance_m(fire["lat_deg"], fire["lon_deg"], fire_lat, fire_lon) < 0.5
+            # The frame's pose and intrinsics, as perception.geolocate reads them, put each
+            # truth box's centre on the object: pose and image belong together.
+            p, k = down.pose, down.k
+            camera = GeoPose(**{key: p[key] for key in (
+                "lat_deg", "lon_deg", "alt_amsl_m", "roll_deg", "pitch_deg", "yaw_deg",
+                "gimbal_pitch_deg", "gimbal_yaw_deg")})
+            intrinsics = GeoIntrinsics(fx_px=k[0], fy_px=k[4], cx_px=k[2], cy_px=k[5],
+                                       width_px=down.width_px, height_px=down.height_px)
+            ground = FlatTerrain(ground_amsl_m=p["alt_amsl_m"] - p["alt_rel_m"])
+            for t in down.truth:
+                x1, y1, x2, y2 = t["box"]
+                fix = pixel_to_ground((x1 + x2) / 2, (y1 + y2) / 2, camera, intrinsics, ground)
+                assert fix is not None
+                assert distance_m(fix.lat_deg, fix.lon_deg, t["lat_deg"], t["lon_deg"]) < 1.0
 
 
 def test_only_asked_for_streams_are_sent_and_a_bad_subscription_names_the_field(

@@ -8,12 +8,19 @@ forward. Pixel (col, row) covers [col, col+1) × [row, row+1), like NumPy slices
 `perception.detection.Box`, so its centre is at col + 0.5; K is `sensor_msgs/CameraInfo`'s.
 
 Positions are local east/north metres around the world's home (`sim.scene`), altitude AMSL.
+
+A world file may change the payload (every drone carries the same one):
+
+    cameras:
+      thermal: {width_px: 640, height_px: 512, hfov_deg: 25}   # a narrower lens
+      rgb: {width_px: 1280, height_px: 720, hfov_deg: 80}
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +50,57 @@ class Intrinsics:
 THERMAL_INTRINSICS = Intrinsics.from_hfov(640, 512, 50.0)
 #: ... and a wide RGB camera, streamed at 640x360 (the full sensor is rarely sent down).
 RGB_INTRINSICS = Intrinsics.from_hfov(640, 360, 80.0)
+
+
+MIN_SIDE_PX, MAX_SIDE_PX = 16, 4096
+MIN_HFOV_DEG, MAX_HFOV_DEG = 1.0, 150.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CameraSet:
+    """The two cameras on each drone's gimbal."""
+
+    rgb: Intrinsics = RGB_INTRINSICS
+    thermal: Intrinsics = THERMAL_INTRINSICS
+
+    def of(self, modality: str) -> Intrinsics:
+        return self.thermal if modality == "thermal" else self.rgb
+
+
+def camera_set_from_doc(doc: Any) -> CameraSet:
+    """The world file's `cameras` (absent: the defaults); ValueError naming the field."""
+    if doc is None:
+        return CameraSet()
+    if not isinstance(doc, dict):
+        raise ValueError("world.cameras: expected a mapping with rgb and/or thermal")
+    unknown = sorted(set(doc) - {"rgb", "thermal"})
+    if unknown:
+        raise ValueError(f"world.cameras: {unknown[0]!r} is not rgb or thermal")
+    made = {}
+    for name, default in (("rgb", RGB_INTRINSICS), ("thermal", THERMAL_INTRINSICS)):
+        spec = doc.get(name)
+        if spec is None:
+            made[name] = default
+            continue
+        f = f"world.cameras.{name}"
+        if not isinstance(spec, dict):
+            raise ValueError(f"{f}: expected a mapping with width_px, height_px, hfov_deg")
+        sides = []
+        for key, side in (("width_px", default.width_px), ("height_px", default.height_px)):
+            value = spec.get(key, side)
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or not MIN_SIDE_PX <= value <= MAX_SIDE_PX:
+                raise ValueError(f"{f}.{key}: {value!r} is not a whole number of pixels in "
+                                 f"{MIN_SIDE_PX}..{MAX_SIDE_PX}")
+            sides.append(value)
+        default_hfov = math.degrees(2 * math.atan(default.width_px / 2 / default.fx_px))
+        hfov = spec.get("hfov_deg", default_hfov)
+        if isinstance(hfov, bool) or not isinstance(hfov, int | float) \
+                or not MIN_HFOV_DEG <= hfov <= MAX_HFOV_DEG:
+            raise ValueError(f"{f}.hfov_deg: {hfov!r} is outside {MIN_HFOV_DEG:g}.."
+                             f"{MAX_HFOV_DEG:g}")
+        made[name] = Intrinsics.from_hfov(sides[0], sides[1], float(hfov))
+    return CameraSet(rgb=made["rgb"], thermal=made["thermal"])
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

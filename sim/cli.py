@@ -137,7 +137,8 @@ def sim_frames(
         w = load_world(world)
         summary = write_dataset(w.scene_or_empty, out, modality,  # type: ignore[arg-type]
                                 frames=frames, seed=seed, t_s=at_s,
-                                wind_east_mps=w.wind.east_mps, wind_north_mps=w.wind.north_mps)
+                                wind_east_mps=w.wind.east_mps, wind_north_mps=w.wind.north_mps,
+                                cameras=w.cameras)
     except (WorldError, ValueError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None

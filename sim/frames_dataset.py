@@ -33,11 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from sim.camera import RGB_INTRINSICS, THERMAL_INTRINSICS, CameraPose, Intrinsics, enu_from_camera
+from sim.camera import CameraPose, CameraSet, Intrinsics, enu_from_camera
 from sim.ground_map import GroundMap
 from sim.render import Frame, Modality, Renderer
 from sim.scene import Scene
 
+DEFAULT_CAMERAS = CameraSet()
 ALT_REL_M = (60.0, 80.0, 100.0, 120.0)
 GIMBAL_PITCH_DEG = (-90.0, -75.0, -60.0, -45.0)
 MIN_LABEL_PIXELS = 4
@@ -84,13 +85,14 @@ def aimed_pose(scene: Scene, ground_map: GroundMap, k: Intrinsics, rng: np.rando
 
 def write_dataset(scene: Scene, out_dir: Path, modality: Modality, *, frames: int,
                   seed: int = 0, t_s: float = 0.0, wind_east_mps: float = 0.0,
-                  wind_north_mps: float = 0.0) -> DatasetSummary:
+                  wind_north_mps: float = 0.0, cameras: CameraSet = DEFAULT_CAMERAS
+                  ) -> DatasetSummary:
     """Render `frames` aimed views of the scene at sim time `t_s` into `out_dir`."""
     targets = [(f.east_m, f.north_m) for f in scene.fires_at(t_s)]
     targets += [(s.east_m, s.north_m) for s in scene.solids_at(t_s) if s.kind == "person"]
     if not targets:
         raise ValueError("world.objects: no fire or person to look at")
-    k = THERMAL_INTRINSICS if modality == "thermal" else RGB_INTRINSICS
+    k = cameras.of(modality)
     ground_map = GroundMap(scene)
     renderer = Renderer(scene, ground_map, k, modality, seed=seed, wind_east_mps=wind_east_mps,
                         wind_north_mps=wind_north_mps)

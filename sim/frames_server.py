@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.autopilot import Autopilot
-from sim.camera import RGB_INTRINSICS, THERMAL_INTRINSICS, CameraPose, Intrinsics
+from sim.camera import CameraPose
 from sim.frames_protocol import (
     ENCODINGS,
     MAX_SUBSCRIPTION_BYTES,
@@ -42,7 +42,6 @@ CLIENT_QUEUE_FRAMES = 2  #: frames waiting for a slow client before newer ones a
 SUBSCRIBE_TIMEOUT_S = 5.0
 RENDER_THREADS = 2  #: NumPy releases the GIL in its loops: two drones render on two cores
 SLOT_EPSILON_S = 1e-6  #: sim time sums 0.05 s steps: 27.4999999 is the 27.5 s slot
-INTRINSICS: dict[str, Intrinsics] = {"rgb": RGB_INTRINSICS, "thermal": THERMAL_INTRINSICS}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -248,7 +247,8 @@ class CameraServer:
                 if self._ground_map is None:
                     self._ground_map = GroundMap(self.scene)
             wind = self.world.wind
-            self._renderers[key] = Renderer(self.scene, self._ground_map, INTRINSICS[modality],
+            self._renderers[key] = Renderer(self.scene, self._ground_map,
+                                            self.world.cameras.of(modality),
                                             modality,  # type: ignore[arg-type]
                                             seed=vehicle, wind_east_mps=wind.east_mps,
                                             wind_north_mps=wind.north_mps)

@@ -2,7 +2,8 @@
 
 The world file is the YAML `skywatch.layout.world_document()` writes (version 1): `home`,
 `wind`, and `vehicles` with `name`, `kind` and the dock's `lat_deg` / `lon_deg`; optionally
-what the cameras see (`terrain`, `ambient`, `objects`, `scenario`: `sim.scene`). Errors name
+what the cameras see (`terrain`, `ambient`, `objects`, `scenario`: `sim.scene`) and the
+cameras themselves (`cameras`: `sim.camera`). Errors name
 the field and the reason, so the command line can report them in one line.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 
 from sim.autopilot import VehicleKind
+from sim.camera import CameraSet, camera_set_from_doc
 from sim.dynamics import Wind
 from sim.geo import Enu, Origin, enu_to_geodetic
 from sim.scene import Scene, SceneError, empty_scene, scene_from_doc
@@ -43,6 +45,7 @@ class World:
     wind: Wind
     vehicles: tuple[VehicleSpec, ...]  #: drones first, then rovers: instance order
     scene: Scene | None = None  #: what the cameras see; None: flat ground at home's altitude
+    cameras: CameraSet = CameraSet()  #: each drone's RGB and thermal camera
 
     @property
     def scene_or_empty(self) -> Scene:
@@ -122,9 +125,10 @@ def world_from_doc(doc: Any, drones: int | None = None, rovers: int | None = Non
         chosen += have if wanted is None else have[:wanted]
     try:
         scene = scene_from_doc(doc, home)
-    except SceneError as e:
+        cameras = camera_set_from_doc(doc.get("cameras"))
+    except (SceneError, ValueError) as e:
         raise WorldError(str(e)) from None
-    return World(home=home, wind=wind, vehicles=tuple(chosen), scene=scene)
+    return World(home=home, wind=wind, vehicles=tuple(chosen), scene=scene, cameras=cameras)
 
 
 def _vehicle(v: Any, field: str, home: Origin) -> VehicleSpec:

@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[2]
 HOME_LAT_DEG, HOME_LON_DEG = 22.5431, 114.0579
 
 
-def _world(tmp_path: Path, objects: list[dict[str, object]]) -> Path:
-    doc = {"version": 1, "home": {"lat_deg": HOME_LAT_DEG, "lon_deg": HOME_LON_DEG,
+def _world(tmp_path: Path, objects: list[dict[str, object]], **extra: object) -> Path:
+    doc = {"version": 1, **extra, "home": {"lat_deg": HOME_LAT_DEG, "lon_deg": HOME_LON_DEG,
                                   "alt_amsl_m": 10.0},
            "vehicles": [], "terrain": {"kind": "flat", "ground_amsl_m": 10.0},
            "objects": objects}
@@ -73,8 +73,8 @@ def test_a_thermal_set_loads_and_its_poses_geolocate_each_object_to_its_place(
                {"kind": "person", "pose": "lying", **_at(25.0, 10.0)},
                {"kind": "person", "pose": "standing", **_at(-30.0, -20.0)}]
     out = tmp_path / "set"
-    run = _sim_frames("--world", str(_world(tmp_path, objects)), "--out", str(out),
-                      "--frames", "16", "--seed", "3")
+    world = _world(tmp_path, objects, cameras={"thermal": {"hfov_deg": 40}})
+    run = _sim_frames("--world", str(world), "--out", str(out), "--frames", "16", "--seed", "3")
     assert run.returncode == 0, run.stderr
     assert "wrote 16 thermal frames" in run.stdout
 
@@ -82,6 +82,8 @@ def test_a_thermal_set_loads_and_its_poses_geolocate_each_object_to_its_place(
     assert len(dataset.items) == 16
     assert set(dataset.names.values()) == {"person", "fire"}
     records = {r["image"]: r for r in json.loads((out / "frames.json").read_text())["frames"]}
+    # the world's 40 degree thermal lens, not the default 50
+    assert {round(r["k"][0], 1) for r in records.values()} == {879.2}
     labelled = 0
     for item in dataset.items:
         image = read_image(item.image_path, Modality.THERMAL)

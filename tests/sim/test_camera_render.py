@@ -17,6 +17,7 @@ from sim.geo import Enu, Origin, enu_to_geodetic
 from sim.ground_map import GroundMap
 from sim.render import Frame, Renderer, TruthObject
 from sim.scene import Scene, scene_from_doc
+from sim.world import WorldError, world_from_doc
 
 HOME = Origin(lat_deg=22.5431, lon_deg=114.0579, alt_amsl_m=10.0)
 GROUND_AMSL_M = 10.0
@@ -234,3 +235,36 @@ def test_perception_geolocates_a_rendered_object_back_to_where_it_is(
     assert fix is not None
     err_m = math.hypot(fix.east_m - aim.east_m, fix.north_m - aim.north_m)
     assert err_m < 0.5
+
+
+def _world_doc(**extra: Any) -> dict[str, Any]:
+    return {"version": 1, "home": {"lat_deg": HOME.lat_deg, "lon_deg": HOME.lon_deg},
+            "vehicles": [], **extra}
+
+
+def test_a_world_can_fit_a_narrower_thermal_lens_and_people_grow_in_the_image() -> None:
+    world = world_from_doc(_world_doc(cameras={"thermal": {"hfov_deg": 25}}))
+    k = world.cameras.thermal
+    assert (k.width_px, k.height_px) == (640, 512)
+    assert k.fx_px == pytest.approx(320 / math.tan(math.radians(12.5)), abs=0.01)  # 1443 px
+    assert world.cameras.rgb == RGB_INTRINSICS  # untouched
+    assert world_from_doc(_world_doc()).cameras.thermal == THERMAL_INTRINSICS
+    scene = _scene({"kind": "person", "pose": "lying", "heading_deg": 90.0, **_at(5.0, 0.0)})
+    wide = _one(_render(scene, "thermal", NADIR_100M), "person")
+    narrow = _one(_render(scene, "thermal", NADIR_100M, k=k), "person")
+    # 1.75 m over 99.7 m: 12 px behind the 50 degree lens, 25 px behind the 25 degree one
+    assert abs((narrow.box[2] - narrow.box[0]) - 1.75 * k.fx_px / 99.7) <= 2.0
+    assert (narrow.box[2] - narrow.box[0]) >= 2 * (wide.box[2] - wide.box[0]) - 2
+
+
+@pytest.mark.parametrize(("cameras", "message"), [
+    ({"thermal": {"hfov_deg": 0}}, "world.cameras.thermal.hfov_deg: 0 is outside 1..150"),
+    ({"rgb": {"width_px": -5}}, "world.cameras.rgb.width_px: -5 is not a whole number"),
+    ({"rgb": {"height_px": 360.5}}, "world.cameras.rgb.height_px: 360.5 is not a whole"),
+    ({"infrared": {}}, "world.cameras: 'infrared' is not rgb or thermal"),
+    ({"thermal": "flir"}, "world.cameras.thermal: expected a mapping"),
+])
+def test_bad_camera_settings_are_refused_naming_the_field(cameras: Any, message: str) -> None:
+    with pytest.raises(WorldError) as e:
+        world_from_doc(_world_doc(cameras=cameras))
+    assert message in str(e.value)

@@ -104,3 +104,40 @@ async def test_an_area_drawn_by_clicks_is_a_closed_lon_lat_polygon_of_the_right_
     await page.keyboard.press("Escape")  # cancels drawing; the point chosen before stays
     assert await page.evaluate("tool.active()") is False
     assert (await page.evaluate("tool.place"))["kind"] == "point"
+
+
+async def test_a_tracked_fire_is_drawn_once_where_it_was_last_seen_and_alarms_once(
+    page: Page,
+) -> None:
+    await page.evaluate("""async () => {
+      document.body.innerHTML =
+        '<div id="m" style="width:800px;height:600px"></div><section id="a"></section>';
+      const L = await import('/static/vendor/leaflet/leaflet-src.esm.js');
+      await (await import('/static/i18n.js')).initLocale();
+      const { OperationsLayers } = await import('/static/layers.js');
+      const { AlarmPanel } = await import('/static/alarms.js');
+      window.map = L.map('m').setView([22.5431, 114.0579], 17);
+      window.layers = new OperationsLayers(map);
+      window.alarms = new AlarmPanel(document.getElementById('a'));
+      const seen = { type: 'object', object_id: 'uav0/3', vehicle_id: 'uav0', label: 'fire',
+        lat_deg: 22.5431, lon_deg: 114.0579, sigma_major_m: 6.0, sigma_minor_m: 3.0,
+        confidence: 0.82 };
+      for (const event of [seen, { ...seen, lat_deg: 22.5432, sigma_major_m: 2.5 }]) {
+        layers.showObject(event);
+        alarms.handleEvent(event);
+      }
+      layers.showObject({ ...seen, object_id: 'uav0/4', label: 'smoke' });
+      alarms.handleEvent({ ...seen, object_id: 'uav0/4', label: 'smoke' });
+    }""")
+    assert await page.locator('[data-testid="object-uav0/3"]').count() == 1
+    assert await page.locator('[data-testid="object-uav0/4"]').count() == 1
+    drawn = await page.evaluate("""() => {
+      const circles = [];
+      layers.detections.eachLayer((l) => { if (l.getRadius) circles.push(
+        { lat: l.getLatLng().lat, radius: l.getRadius() }); });
+      return circles;
+    }""")
+    assert {"lat": 22.5432, "radius": 2.5} in drawn  # moved and tightened, not duplicated
+    assert len(drawn) == 2
+    texts = await page.locator(".alarm").all_inner_texts()
+    assert len(texts) == 1 and "uav0：发现火点（82%）" in texts[0]  # smoke raises no alarm

@@ -22,6 +22,8 @@ const TELEMETRY_FIELDS = ['lat', 'lon', 'alt_rel_m', 'alt_amsl_m', 'heading_deg'
   'battery_pct', 'armed', 'flight_mode', 'landed_state'];
 // Commands that cannot be taken back: asked again in a dialog before they are sent.
 const DANGEROUS = new Set(['arm', 'disarm', 'land', 'payload_release']);
+// Roles that only look: the console hides what the server would refuse them anyway.
+const READ_ONLY_ROLES = new Set(['analyst', 'developer']);
 
 const vehicles = new Map();
 let selectedId = null;
@@ -294,6 +296,7 @@ async function start() {
   map.invalidateSize();
   me = await getJson('/api/auth/me');
   renderUser();
+  document.body.dataset.operate = String(!READ_ONLY_ROLES.has(me.role));
   $('user').hidden = false;
   $('btn-sign-out').hidden = false;
   incidentForm.setDepartments(me.departments);

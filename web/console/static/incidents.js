@@ -24,7 +24,7 @@ export class IncidentList {
       <ul class="incident-list" data-testid="incident-list"></ul>
       <div class="incident-detail" data-testid="incident-detail" hidden>
         <div class="explanation-box"></div>
-        <button type="button" class="danger" data-testid="incident-cancel"
+        <button type="button" class="danger operator-only" data-testid="incident-cancel"
           data-i18n="incidents.cancel"></button>
         <p class="status" data-testid="incident-detail-status" role="status"></p>
       </div>`;

@@ -41,7 +41,7 @@ export class MissionList {
       <p class="empty" data-i18n="missions.empty"></p>
       <ul class="mission-list" data-testid="mission-list"></ul>
       <div class="mission-detail" data-testid="mission-detail" hidden>
-        <div class="mission-actions">
+        <div class="mission-actions operator-only">
           ${Object.keys(ACTIONS).map((action) => `<button type="button"
             data-testid="mission-${action}" data-action="${action}"
             class="${ACTIONS[action].danger ? 'danger' : ''}"

@@ -257,6 +257,8 @@ class SupervisorSettings:
     reconcile_wait_s: float = 10.0  #: after a restart, wait this long for vehicles to report
     failed_vehicle_rest_s: float = 60.0  #: a vehicle whose task failed is not re-used this long
     schedule_every_s: float = 5.0  #: how often patrol schedules are checked
+    #: Time on scene one vehicle is dispatched for at most; reliefs take over after it.
+    max_sortie_on_station_s: float = 900.0
     templates: TemplateSettings = TemplateSettings()
     multirotor: VehicleProfile = VehicleProfile(cruise_speed_mps=5.0, endurance_s=1500.0)
     rover: VehicleProfile = VehicleProfile(cruise_speed_mps=2.0, endurance_s=7200.0,
@@ -586,7 +588,9 @@ class Supervisor:
             incident_id=incident_id, lat_deg=lat, lon_deg=lon, priority=report.priority,
             department=report.department, capabilities=report.needs.capabilities,
             vehicles_needed=needed,
-            on_station_s=self._on_station_s(report.type, report.needs.on_station_s))
+            # Work longer than one sortie is covered by reliefs, not refused for battery.
+            on_station_s=min(self._on_station_s(report.type, report.needs.on_station_s),
+                             self._s.max_sortie_on_station_s))
 
     def _on_station_s(self, kind: IncidentType, default_s: float) -> float:
         """Planned time on scene: a fire's watch is configurable, plus orbit and sweep."""

@@ -132,3 +132,38 @@ async def test_a_drone_whose_link_is_cut_is_replaced_and_the_work_carries_on(
         mission = await s.wait(path, lambda m: m["state"] == "completed", "completed", 90)
         assert task_states(mission) == ["failed", "done"]
         assert (await s.get(f"/api/incidents/{incident['id']}"))["state"] == "resolved"
+
+
+async def test_a_watch_longer_than_a_battery_is_relieved_with_no_gap(tmp_path: Path) -> None:
+    drones = [Drone(id="uav0", east_m=-400, north_m=0), Drone(id="uav1", east_m=0, north_m=1500)]
+    supervision = SupervisorSettings(
+        templates=TemplateSettings(watch_s=1200.0, fire_sweep_half_m=60.0),
+        multirotor=VehicleProfile(cruise_speed_mps=CRUISE_MPS, endurance_s=1400.0))
+    async with scenario(tmp_path, drones, supervision) as s:
+        incident = await s.post("/api/incidents", fire(0, 0), expect=201)
+        path = f"/api/missions/{incident['mission_ids'][0]}"
+        mission = await s.wait(path, lambda m: task_states(m) == ["returning", "on_station"],
+                               "relieved", 90)
+        first, relief = mission["tasks"]
+        assert (first["vehicle_id"], relief["vehicle_id"]) == ("uav0", "uav1")
+        assert relief["relieves"] == first["id"]
+        assert first["reason"] == f"relieved by {relief['id']} on station"
+        assert distance_to_m(s, "uav1", 0, 0) < 150  # the relief is at the fire
+
+        log = s.server.app.state.events.since(0, 100_000)
+        moves = {(e.data.get("task_id"), e.data.get("state")): e for e in log
+                 if e.type == "task"}
+        arrived = moves[(relief["id"], "on_station")]
+        left = moves[(first["id"], "returning")]
+        assert arrived.seq < left.seq  # uav0 left only once uav1 was there: no gap
+        asked = next(e for e in log if e.type == "relief" and e.data.get("relief"))
+        assert 0 < asked.data["work_left_s"] <= supervision.relief_lead_s
+        battery = s.registry.state("uav0").telemetry
+        assert battery is not None and battery.battery_pct is not None
+        assert battery.battery_pct > 25  # sent home above its 20 % reserve
+
+        await s.wait(path, lambda m: task_states(m)[0] == "done", "uav0 back on its dock", 30)
+        cancelled = await s.post(f"/api/incidents/{incident['id']}/cancel")
+        assert cancelled["state"] == "cancelled"
+        mission = await s.get(path)
+        assert mission["state"] == "aborted" and task_states(mission) == ["done", "returning"]

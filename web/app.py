@@ -16,8 +16,9 @@ from fleet.events import EventLog
 from fleet.store.operations import OperationsStore
 from fleet.supervisor import Supervisor, SupervisorSettings
 from web import docks, health
+from web.auth import audit_routes, users_routes
 from web.auth import routes as auth_routes
-from web.auth import users_routes
+from web.auth.audit_requests import AuditRequests
 from web.auth.bootstrap import open_auth, open_store
 from web.auth.deps import authenticate, sign_in_required
 from web.auth.headers import SecurityHeaders
@@ -72,6 +73,7 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
     app.state.supervisor = Supervisor(registry, events, OperationsStore(store),
                                       supervision)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(AuditRequests, trail=app.state.auth.audit)
 
     public = APIRouter(prefix="/api")  # `PUBLIC_PATHS`: the routes that need no token
     public.include_router(health.router)
@@ -81,6 +83,7 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
     api = APIRouter(prefix="/api")
     api.include_router(auth_routes.protected)
     api.include_router(users_routes.router)
+    api.include_router(audit_routes.router)
     api.include_router(vehicle_routes.router)
     api.include_router(event_routes.router)
     app.include_router(api)

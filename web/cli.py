@@ -10,12 +10,15 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from web import audit_cli, users_cli
 from web.fleet_file import FleetFileError, load_fleet_file
 from web.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve_command)
+    users_cli.register(app)
+    audit_cli.register(app)
 
 
 def serve_command(

@@ -7,16 +7,20 @@ what an operator sees through the API or on the vehicles (distances in metres, s
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from shapely.geometry import LineString, Polygon
+from shapely.ops import unary_union
 
 from fleet.dispatch import VehicleProfile
 from fleet.supervisor import SupervisorSettings
 from fleet.templates import TemplateSettings
-from mission.geodesy import distance_m
+from mission.geodesy import Origin, distance_m, latlon_to_en
+from skywatch.layout import SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG
 from tests.ops.scenario_harness import CRUISE_MPS, Drone, point, scenario
 
 pytestmark = pytest.mark.e2e
@@ -167,3 +171,49 @@ async def test_a_watch_longer_than_a_battery_is_relieved_with_no_gap(tmp_path: P
         assert cancelled["state"] == "cancelled"
         mission = await s.get(path)
         assert mission["state"] == "aborted" and task_states(mission) == ["done", "returning"]
+
+
+async def test_a_three_drone_person_search_covers_its_area(tmp_path: Path) -> None:
+    drones = [Drone(id="uav0", east_m=-600, north_m=0), Drone(id="uav1", east_m=0, north_m=-500),
+              Drone(id="uav2", east_m=700, north_m=200)]
+    corners_en = [(-200, 150), (200, 150), (200, 450), (-200, 450)]  # 400 m x 300 m
+    ring = [point(e, n) for e, n in corners_en]
+    search = {"type": "person_search", "priority": 1, "vehicles": 3,
+              "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}}
+    origin = Origin(lat_deg=SHENZHEN_LAT_DEG, lon_deg=SHENZHEN_LON_DEG)
+    # Search legs are flown at search_alt_m (40 m), transit at transit_alt_m (60 m): a sample
+    # below 50 m is the search itself; each run of such samples is one stretch of track.
+    runs: dict[str, list[list[tuple[float, float]]]] = {d.id: [[]] for d in drones}
+
+    async def sample(s: Any) -> None:
+        while True:
+            for d in drones:
+                t = s.registry.state(d.id).telemetry
+                if t is None or t.lat_deg is None or t.alt_rel_m is None:
+                    continue
+                if 5.0 < t.alt_rel_m < 50.0:
+                    runs[d.id][-1].append(latlon_to_en(t.lat_deg, t.lon_deg, origin))
+                elif runs[d.id][-1]:
+                    runs[d.id].append([])
+            await asyncio.sleep(0.02)
+
+    async with scenario(tmp_path, drones, SUPERVISION) as s:
+        sampler = asyncio.create_task(sample(s))
+        try:
+            incident = await s.post("/api/incidents", search, expect=201)
+            path = f"/api/missions/{incident['mission_ids'][0]}"
+            mission = await s.wait(path, lambda m: m["state"] == "completed", "completed", 60)
+        finally:
+            sampler.cancel()
+        assert sorted(t["vehicle_id"] for t in mission["tasks"]) == ["uav0", "uav1", "uav2"]
+
+    area = Polygon(corners_en)
+    half_width_m = SUPERVISION.templates.search_sweep_width_m / 2
+    seen = {vid: unary_union([LineString(r).buffer(half_width_m) for r in rs if len(r) > 1])
+            for vid, rs in runs.items()}
+    covered = unary_union(list(seen.values())).intersection(area).area / area.area
+    shares = {vid: g.intersection(area).area / area.area for vid, g in seen.items()}
+    print(f"person search: {covered:.1%} of the area seen; shares "
+          + ", ".join(f"{vid} {share:.0%}" for vid, share in sorted(shares.items())))
+    assert covered >= 0.9, f"{covered:.0%} of the area seen"
+    assert all(0.15 <= share <= 0.6 for share in shares.values()), shares  # split, not repeated

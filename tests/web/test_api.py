@@ -187,21 +187,22 @@ async def test_bad_requests_are_refused_naming_the_field_and_reason(
     assert (await http.get("/api/vehicles/uav1")).json()["armed"] is False  # nothing was sent
 
 
-async def test_a_traffic_officer_sees_and_commands_only_traffic_vehicles(
+async def test_a_traffic_officer_commands_only_traffic_vehicles_and_both_are_audited(
     http: httpx.AsyncClient, fleet_server: RunningServer
 ) -> None:
     """uav2 is the traffic department's drone; uav0, uav1 and ugv0 are the fire brigade's."""
-    officer = signed_in(fleet_server, Role.TRAFFIC_POLICE)
+    officer = signed_in(fleet_server, Role.TRAFFIC_POLICE, username="officer-gao")
     listed = (await http.get("/api/vehicles", headers=officer)).json()
     assert [v["id"] for v in listed] == ["uav2"]
     hidden = await http.get("/api/vehicles/uav1", headers=officer)
     assert hidden.status_code == 403 and "fire" in hidden.json()["detail"]
 
-    refused = await http.post("/api/vehicles/uav1/commands", headers=officer,
-                              json={"command": "arm"})
-    assert refused.status_code == 403, refused.text
-    assert refused.json()["detail"].endswith("(traffic_police) may not command fire "
-                                             "department assets")
+    for fire_vehicle in ("uav0", "uav1"):
+        refused = await http.post(f"/api/vehicles/{fire_vehicle}/commands", headers=officer,
+                                  json={"command": "arm"})
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["detail"] == (
+            "officer-gao (traffic_police) may not command fire department assets")
     assert (await http.get("/api/vehicles/uav1")).json()["armed"] is False  # nothing was sent
 
     armed = await http.post("/api/vehicles/uav2/commands", headers=officer,
@@ -215,6 +216,28 @@ async def test_a_traffic_officer_sees_and_commands_only_traffic_vehicles(
     page = (await http.get("/api/events", headers=officer, params={"limit": 1000})).json()
     about = {e["vehicle_id"] for e in page if "vehicle_id" in e}
     assert about == {"uav2"}  # the log holds every vehicle's events; the officer sees one
+
+    # Neither an admin account nor the audit trail is the officer's to touch.
+    promoted = await http.post("/api/users", headers=officer, json={
+        "username": "officer-gao-2", "password": "kestrel over the reservoir 42",
+        "role": "admin"})
+    assert promoted.status_code == 403
+    assert (await http.get("/api/audit", headers=officer)).status_code == 403
+
+    trail = (await http.get("/api/audit", params={"user": "officer-gao"})).json()
+    assert [(r["action"], r["target"], r["result"]) for r in trail] == [
+        ("sign in", "user:officer-gao", "ok"),
+        ("GET /api/vehicles/uav1", "vehicle:uav1", "refused"),
+        ("POST /api/vehicles/uav0/commands arm", "vehicle:uav0", "refused"),
+        ("POST /api/vehicles/uav1/commands arm", "vehicle:uav1", "refused"),
+        ("POST /api/vehicles/uav2/commands arm", "vehicle:uav2", "ok"),
+        ("POST /api/vehicles/uav2/commands disarm", "vehicle:uav2", "ok"),
+        ("POST /api/users", "user:officer-gao-2", "refused"),
+        ("GET /api/audit", "/api/audit", "refused"),
+    ]
+    assert all(r["role"] == "traffic_police" and r["client"] == "127.0.0.1" for r in trail)
+    uav0 = (await http.get("/api/audit", params={"vehicle": "uav0"})).json()
+    assert ("officer-gao", "refused") in {(r["username"], r["result"]) for r in uav0}
 
 
 async def test_unknown_vehicle_detail_is_404(http: httpx.AsyncClient) -> None:

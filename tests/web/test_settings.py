@@ -37,7 +37,7 @@ def test_serve_refuses_an_admin_password_the_policy_refuses(
     monkeypatch.setenv("SKYWATCH_ADMIN_PASSWORD", "admin admin 123")
     app = typer.Typer()
     register(app)
-    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data")])
+    result = CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path / "data")])
     assert result.exit_code == 2
     assert "error: SKYWATCH_ADMIN_PASSWORD: must not contain the username" in result.output
     assert not (tmp_path / "data").exists()  # no store created, no account made

@@ -221,9 +221,11 @@ class AuditTrail:
         target: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        after_seq: int = 0,
         limit: int = 1000,
     ) -> list[AuditEntry]:
-        q = select(audit).order_by(audit.c.seq).limit(limit)
+        """Rows oldest first; page on with `after_seq` = the last seq of the previous page."""
+        q = select(audit).where(audit.c.seq > after_seq).order_by(audit.c.seq).limit(limit)
         if username:
             q = q.where(audit.c.username == username)
         if target:
@@ -234,6 +236,10 @@ class AuditTrail:
             q = q.where(audit.c.at <= until.astimezone(UTC).isoformat(timespec="microseconds"))
         with self._engine.connect() as c:
             return [AuditEntry(**{f: r._mapping[f] for f in AUDIT_FIELDS}) for r in c.execute(q)]
+
+    def count(self) -> int:
+        with self._engine.connect() as c:
+            return int(c.execute(select(func.count()).select_from(audit)).scalar_one())
 
     def verify(self) -> int | None:
         """The seq of the first row that breaks the chain, or None when the trail is intact."""

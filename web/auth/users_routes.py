@@ -88,8 +88,8 @@ async def list_users(principal: PrincipalDep, auth: AuthDep) -> list[UserPublic]
 async def create_user(
     body: UserCreate, principal: PrincipalDep, auth: AuthDep, request: Request
 ) -> UserPublic:
+    request.state.audit_target = f"user:{body.username}"  # refused or not
     require(principal, Action.MANAGE_USERS)
-    request.state.audit_target = f"user:{body.username}"
     try:
         user = await run_in_threadpool(
             lambda: auth.create_user(

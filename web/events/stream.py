@@ -5,8 +5,9 @@ The stream is for signed-in users only, and each sees only its departments' even
 header, or (what the console does, since URLs end up in logs) as the first message
 `{"type": "auth", "token": "..."}`. Nothing is sent before the token is checked: a bad token in
 the URL or header refuses the handshake (HTTP 403), a missing or bad first message closes the
-socket with 1008. The token is checked again every `ws_token_check_s`, so signing out,
-disabling the account or the token's expiry ends the stream too (1008: sign in, reconnect).
+socket with 1008; each refusal is written to the audit trail. The token is checked again every
+`ws_token_check_s`, so signing out, disabling the account or the token's expiry ends the
+stream too (1008: sign in, reconnect).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
 from fleet.events import EventLog
+from web.auth.audit_requests import record
 from web.auth.deps import AuthDep
 from web.auth.roles import Principal, Role
 from web.auth.service import AuthService
@@ -69,7 +71,7 @@ async def event_stream(
         if offered is not None:
             principal, reason = await _check(auth, offered)
             if principal is None:
-                await websocket.close(code=CLOSE_SIGN_IN, reason=reason)  # refuses the handshake
+                await _refuse(websocket, auth, reason)  # before accepting: HTTP 403
                 return
             await websocket.accept()
         else:
@@ -127,23 +129,31 @@ async def _first_message_token(
         async with asyncio.timeout(timeout_s):
             text = await websocket.receive_text()
     except TimeoutError:
-        await websocket.close(CLOSE_SIGN_IN, f"sign in first: no auth message in {timeout_s:g} s")
+        await _refuse(websocket, auth, f"sign in first: no auth message in {timeout_s:g} s")
         return None, None
-    except (WebSocketDisconnect, KeyError, RuntimeError):  # gone, or sent bytes
-        with contextlib.suppress(RuntimeError):
-            await websocket.close(CLOSE_SIGN_IN, 'the first message must be {"type": "auth"}')
+    except WebSocketDisconnect:
         return None, None
+    except (KeyError, RuntimeError):  # a binary message
+        text = ""
     token = _auth_message_token(text)
     if token is None:
-        await websocket.close(
-            CLOSE_SIGN_IN, 'sign in first: send {"type": "auth", "token": "<access token>"}'
+        await _refuse(
+            websocket, auth, 'sign in first: send {"type": "auth", "token": "<access token>"}'
         )
         return None, None
     principal, reason = await _check(auth, token)
     if principal is None:
-        await websocket.close(CLOSE_SIGN_IN, reason)
+        await _refuse(websocket, auth, reason)
         return None, None
     return token, principal
+
+
+async def _refuse(websocket: WebSocket, auth: AuthService, reason: str) -> None:
+    await run_in_threadpool(
+        record, auth.audit, websocket.scope, action="GET /ws", result="refused", reason=reason
+    )
+    with contextlib.suppress(RuntimeError):  # the client may be gone already
+        await websocket.close(CLOSE_SIGN_IN, reason[:120])
 
 
 def _auth_message_token(text: str) -> str | None:
@@ -166,7 +176,7 @@ async def _recheck(
         await asyncio.sleep(every_s)
         principal, reason = await _check(auth, token)
         if principal is None:
-            await websocket.close(CLOSE_SIGN_IN, reason)
+            await _refuse(websocket, auth, reason)
             return
         viewer.audience = Audience.of(principal)
 

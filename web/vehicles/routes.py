@@ -6,7 +6,7 @@ is refused with 403 and the reason before anything reaches the vehicle.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 
 from fleet.model import LinkState, VehicleState
 from fleet.registry import UnknownVehicle
@@ -45,9 +45,10 @@ async def get_vehicle(vehicle_id: str, fleet: FleetDep, principal: PrincipalDep)
     },
 )
 async def send_command(
-    vehicle_id: str, body: CommandBody, fleet: FleetDep, principal: PrincipalDep
+    vehicle_id: str, body: CommandBody, fleet: FleetDep, principal: PrincipalDep, request: Request
 ) -> CommandOutcome:
     """Send one command and wait for the vehicle's answer (MAVLink gives up after about 2 s)."""
+    request.state.audit_action = body.command  # the audit trail's "what"
     state = _state(fleet, vehicle_id)
     require(principal, Action.COMMAND, state.spec.department)
     _require_link(state)

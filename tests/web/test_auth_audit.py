@@ -1,0 +1,198 @@
+"""The audit trail over HTTP and from the command line, on a real server and its SQLite store.
+
+Every state-changing request and every refusal leaves one row (who, role, what, target,
+result, reason, time, client address); admins and commanders read them back, filtered, as
+JSON or CSV; editing or deleting a row with SQL is found by `/api/audit/verify` and by
+`skywatch audit verify`, which names the first bad row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from skywatch.cli import app as skywatch_app
+from tests.web.auth_helpers import PASSWORD, signed_in
+from tests.web.server_harness import RunningServer
+from web.auth.roles import Role
+
+
+@pytest.fixture
+async def http(empty_fleet_server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=empty_fleet_server.http_url, timeout=10) as client:
+        yield client
+
+
+def _data_dir(server: RunningServer) -> Path:
+    data_dir: Path = server.app.state.settings.data_dir
+    return data_dir
+
+
+async def _rows(http: httpx.AsyncClient, headers: dict[str, str], **filters: Any) -> list[Any]:
+    response = await http.get("/api/audit", headers=headers, params=filters)
+    assert response.status_code == 200, response.text
+    rows: list[Any] = response.json()
+    return rows
+
+
+async def test_changes_and_refusals_are_recorded_reads_are_not(
+    http: httpx.AsyncClient, empty_fleet_server: RunningServer
+) -> None:
+    admin = signed_in(empty_fleet_server, Role.ADMIN, username="admin-li")
+    operator = signed_in(empty_fleet_server, Role.FIRE_OPERATOR, username="fire-wu")
+    before = datetime.now(UTC)
+    assert (await http.get("/api/vehicles", headers=admin)).status_code == 200  # a read: no row
+    created = await http.post("/api/users", headers=admin, json={
+        "username": "zhao", "password": PASSWORD, "role": "analyst", "departments": ["water"]})
+    assert created.status_code == 201
+    weak = await http.patch("/api/users/zhao", headers=admin, json={"password": "short"})
+    assert weak.status_code == 422
+    assert (await http.get("/api/users", headers=operator)).status_code == 403
+    assert (await http.get("/api/vehicles")).status_code == 401
+
+    rows = await _rows(http, admin, since=before.isoformat())
+    assert [(r["username"], r["role"], r["action"], r["target"], r["result"]) for r in rows] == [
+        ("admin-li", "admin", "POST /api/users", "user:zhao", "ok"),
+        ("admin-li", "admin", "PATCH /api/users/zhao", "user:zhao", "failed"),
+        ("fire-wu", "fire_operator", "GET /api/users", "/api/users", "refused"),
+        ("", "", "GET /api/vehicles", "/api/vehicles", "refused"),
+    ]
+    assert rows[1]["reason"] == "password: password must be at least 12 characters"
+    assert rows[2]["reason"] == "role fire_operator may not manage_users"
+    assert rows[3]["reason"].startswith("sign in first")
+    for r in rows:
+        assert r["client"] == "127.0.0.1"
+        assert 0 <= (datetime.fromisoformat(r["at"]) - before).total_seconds() < 10
+    seqs = [r["seq"] for r in rows]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+async def test_only_admins_and_commanders_read_it_filtered_as_json_or_csv(
+    http: httpx.AsyncClient, empty_fleet_server: RunningServer
+) -> None:
+    admin = signed_in(empty_fleet_server, Role.ADMIN)
+    commander = signed_in(empty_fleet_server, Role.COMMANDER, username="commander-he")
+    for role in (Role.FIRE_OPERATOR, Role.TRAFFIC_POLICE, Role.ANALYST, Role.DEVELOPER):
+        someone = signed_in(empty_fleet_server, role)
+        for path in ("/api/audit", "/api/audit.csv", "/api/audit/verify"):
+            refused = await http.get(path, headers=someone)
+            assert refused.status_code == 403, (role, path)
+            assert refused.json() == {"detail": f"role {role} may not read_audit"}
+    await http.post("/api/users", headers=commander, json={
+        "username": "sun", "password": PASSWORD, "role": "admin"})  # refused: recorded
+
+    mine = await _rows(http, admin, user="commander-he")
+    assert [(r["action"], r["result"]) for r in mine] == [
+        ("sign in", "ok"), ("POST /api/users", "refused")]
+    assert await _rows(http, commander, user="commander-he") == mine
+    assert await _rows(http, admin, until=(datetime.now(UTC) - timedelta(hours=1)).isoformat(
+    )) == []
+    everything = await _rows(http, admin)
+    assert len(await _rows(http, admin, after=everything[-2]["seq"])) == 1  # paging
+
+    exported = await http.get("/api/audit.csv", headers=commander, params={"user": "commander-he"})
+    assert exported.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [(r["seq"], r["action"], r["result"]) for r in table] == [
+        (str(r["seq"]), r["action"], r["result"]) for r in mine]
+    bad = await http.get("/api/audit", headers=admin, params={"limit": 0})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+async def test_a_row_edited_or_deleted_with_sql_is_detected(
+    http: httpx.AsyncClient, empty_fleet_server: RunningServer
+) -> None:
+    admin = signed_in(empty_fleet_server, Role.ADMIN)
+    officer = signed_in(empty_fleet_server, Role.TRAFFIC_POLICE)
+    for _ in range(3):
+        assert (await http.get("/api/users", headers=officer)).status_code == 403
+    assert (await http.get("/api/audit/verify", headers=admin)).json() == {
+        "intact": True, "first_bad_seq": None}
+    rows = await _rows(http, admin)
+    refused = [r for r in rows if r["action"] == "GET /api/users"]
+    target_seq = refused[1]["seq"]
+
+    runner = CliRunner()
+    data_dir = str(_data_dir(empty_fleet_server))
+    intact = runner.invoke(skywatch_app, ["audit", "verify", "--data-dir", data_dir])
+    assert intact.exit_code == 0, intact.output
+    assert intact.output.startswith("audit trail intact:")
+
+    db = sqlite3.connect(_data_dir(empty_fleet_server) / "skywatch.db")
+    with db:  # someone covers up a refusal
+        db.execute("UPDATE audit SET result = 'ok', reason = '' WHERE seq = ?", (target_seq,))
+    assert (await http.get("/api/audit/verify", headers=admin)).json() == {
+        "intact": False, "first_bad_seq": target_seq}
+    broken = runner.invoke(skywatch_app, ["audit", "verify", "--data-dir", data_dir])
+    assert broken.exit_code == 1
+    assert f"audit trail broken at row {target_seq}" in broken.output
+    assert "GET /api/users /api/users ok" in broken.output  # the row as it stands now
+
+    with db:  # or removes it altogether, hash and all
+        db.execute("DELETE FROM audit WHERE seq = ?", (target_seq,))
+    db.close()
+    assert (await http.get("/api/audit/verify", headers=admin)).json() == {
+        "intact": False, "first_bad_seq": target_seq + 1}
+
+
+def test_users_command_adds_lists_disables_and_changes_passwords(tmp_path: Path) -> None:
+    runner = CliRunner()
+    data = ["--data-dir", str(tmp_path)]
+    added = runner.invoke(skywatch_app, ["users", "add", "chen", "--role", "traffic_police",
+                                         *data], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert added.exit_code == 0, added.output
+    assert "added chen: traffic_police, departments traffic" in added.output
+    weak = runner.invoke(skywatch_app, ["users", "add", "lin", "--role", "analyst",
+                                        "--department", "fire", "--department", "water", *data],
+                         input="lin12345\nlin12345\n")
+    assert weak.exit_code == 2
+    assert "error: password: must be at least 12 characters; must not contain the username" \
+        in weak.output
+    both = runner.invoke(skywatch_app, ["users", "add", "lin", "--role", "analyst",
+                                        "--department", "fire", "--department", "water", *data],
+                         input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert both.exit_code == 0 and "departments fire, water" in both.output
+
+    assert runner.invoke(skywatch_app, ["users", "disable", "chen", *data]).exit_code == 0
+    new_password = "a different passphrase 9"
+    changed = runner.invoke(skywatch_app, ["users", "passwd", "lin", *data],
+                            input=f"{new_password}\n{new_password}\n")
+    assert changed.exit_code == 0, changed.output
+    missing = runner.invoke(skywatch_app, ["users", "disable", "nobody", *data])
+    assert missing.exit_code == 2 and "unknown user 'nobody'" in missing.output
+
+    listing = runner.invoke(skywatch_app, ["users", "list", *data]).output.splitlines()
+    assert [line.split() for line in listing] == [
+        ["chen", "traffic_police", "traffic", "disabled"],
+        ["lin", "analyst", "fire,water", "active"],
+    ]
+
+    from web.auth.bootstrap import open_auth, open_store
+    from web.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    engine = open_store(settings)
+    try:
+        auth = open_auth(settings, engine)
+        assert auth.users.get("chen").disabled
+        assert auth.users.authenticate("chen", PASSWORD) is None  # the right password, refused
+        assert auth.users.authenticate("lin", new_password) is not None
+        assert auth.users.authenticate("lin", PASSWORD) is None
+        trail = [(e.action, e.target, e.result) for e in auth.audit.query()]
+        assert all(e.username.startswith("cli:") for e in auth.audit.query())
+    finally:
+        engine.dispose()
+    assert trail == [
+        ("users add", "user:chen", "ok"), ("users add", "user:lin", "failed"),
+        ("users add", "user:lin", "ok"), ("users disable", "user:chen", "ok"),
+        ("users passwd", "user:lin", "ok"),
+    ]

@@ -1,8 +1,9 @@
-"""The console's layout and keyboard use, in real headless Chromium against the real server.
+"""The console's layout, keyboard use, roles and settings, in real headless Chromium.
 
 Readable on a 1366x768 laptop (no sideways scrolling, the map keeps most of the screen) and on
 a control-room wall (the type grows with the screen); usable from the keyboard; a read-only
-role is not offered the controls the server would refuse it.
+role is not offered the controls the server would refuse it; "dispatch at once" skips the
+preview and is remembered.
 """
 
 from __future__ import annotations
@@ -116,3 +117,27 @@ async def test_a_read_only_analyst_is_not_offered_commands_or_incident_reports(
     assert not await page.get_by_test_id("incident-form").is_visible()
     assert await page.locator("#incidents").is_visible()  # reading is allowed
     assert await page.locator("#missions").is_visible()
+
+
+async def test_with_dispatch_at_once_ticked_an_incident_is_reported_without_a_preview(
+    open_console: OpenConsole,
+) -> None:
+    page = await open_console(Role.FIRE_OPERATOR, 1366, 768)
+    await page.get_by_test_id("incident-auto").check()
+    assert await page.get_by_test_id("incident-preview").inner_text() == "立即调度"
+    await page.get_by_test_id("incident-pick-point").click()
+    box = await _box(page, "#map")
+    await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await page.get_by_test_id("incident-preview").click()
+
+    item = page.locator('[data-testid^="incident-item-"]')
+    await item.first.wait_for()
+    assert await page.get_by_test_id("proposal").is_hidden()  # no preview step
+    assert await item.first.get_attribute("data-state") == "new"  # no vehicle in this fleet
+    alarm = page.locator('.alarm[data-key^="incident:"]')
+    await alarm.wait_for()  # the incident's event came back over /ws
+    assert "优先级 2" in await alarm.inner_text()
+
+    await page.reload()  # the choice is remembered
+    await page.get_by_test_id("incident-auto").wait_for()
+    assert await page.get_by_test_id("incident-auto").is_checked()

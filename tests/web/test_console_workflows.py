@@ -4,7 +4,8 @@ Four drones and a rover at their docks (20x speed-up). The operator signs in (th
 Chinese until they switch), reports a fire by clicking the map, reads the dispatcher's proposal,
 confirms it, watches the nearest thermal drone take off and the mission advance on its timeline,
 acknowledges the alarm the new incident raised, pauses and resumes the mission behind a
-confirmation, and switches the console to English. Screenshots go to `test-artifacts/`.
+confirmation, switches the console to English and calls the fire off. Screenshots go to
+`test-artifacts/`.
 """
 
 from __future__ import annotations
@@ -239,5 +240,19 @@ def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mi
     expect(page.get_by_test_id("user")).to_contain_text("fire operator")
     expect(row.locator(".badge")).to_have_text(re.compile("^(in transit|on station|returning)$"))
     page.screenshot(path=str(ARTIFACTS / "console-english.png"))
-    page.reload()
+
+    # Calling the fire off: the mission is aborted and uav0 heads home.
+    incident.locator(".incident-name").click()
+    page.get_by_test_id("incident-cancel").click()
+    expect(page.get_by_test_id("incident-cancel-dialog")).to_contain_text("recalled")
+    page.get_by_test_id("incident-cancel-ok").click()
+    expect(incident).to_have_attribute("data-state", "cancelled", timeout=10_000)
+    expect(mission).to_have_attribute("data-state", "aborted", timeout=10_000)
+    expect(page.get_by_test_id("mission-abort")).to_be_disabled()
+    expect(row).to_have_attribute("data-state", re.compile("^(returning|cancelled)$"),
+                                  timeout=10_000)
+
+    page.reload()  # the language is remembered, the session too (same tab)
     expect(page.locator("#incidents h2")).to_have_text("Incidents", timeout=10_000)
+    expect(page.locator('[data-testid^="incident-item-"]').first).to_have_attribute(
+        "data-state", "cancelled")

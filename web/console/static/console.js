@@ -74,6 +74,12 @@ const incidents = new IncidentList(document.getElementById('incidents'), {
 const missions = new MissionList(document.getElementById('missions'), {
   api,
   onChange: (list) => operations.showPlans(list),
+  onSelect: (mission) => {
+    const points = (mission.tasks || []).flatMap((task) => (task.plan ? task.plan.items : []))
+      .filter((i) => i.lat_deg != null && !(i.lat_deg === 0 && i.lon_deg === 0))
+      .map((i) => [i.lat_deg, i.lon_deg]);
+    if (points.length) map.fitBounds(points, { padding: [40, 40], maxZoom: 17 });
+  },
 });
 const incidentForm = new IncidentForm(document.getElementById('incident-form'), {
   map, api,

@@ -1,5 +1,6 @@
 // The incidents of the user's departments: a list kept current by `incident` and `dispatch`
-// events, and for the selected one its dispatch explanation and a cancel button.
+// events, and for the selected one its dispatch explanation (folded: it was read before
+// confirming) and a cancel button.
 import { keepFocus } from '/static/dom.js';
 import { confirmDialog } from '/static/dialog.js';
 import { formatTime, onLocaleChange, t, translate, tValue } from '/static/i18n.js';
@@ -23,7 +24,8 @@ export class IncidentList {
       <p class="empty" data-i18n="incidents.empty"></p>
       <ul class="incident-list" data-testid="incident-list"></ul>
       <div class="incident-detail" data-testid="incident-detail" hidden>
-        <div class="explanation-box"></div>
+        <details class="explanation-box" data-testid="incident-explanation">
+          <summary data-i18n="incidents.why"></summary><div></div></details>
         <button type="button" class="danger operator-only" data-testid="incident-cancel"
           data-i18n="incidents.cancel"></button>
         <p class="status" data-testid="incident-detail-status" role="status"></p>
@@ -106,7 +108,7 @@ export class IncidentList {
     detail.hidden = !selected;
     if (!selected) return;
     detail.querySelector('[data-testid="incident-detail-status"]').textContent = this.statusText();
-    detail.querySelector('.explanation-box')
+    detail.querySelector('.explanation-box > div')
       .replaceChildren(renderExplanation(selected.explanation, { testid: 'incident' }));
     detail.querySelector('[data-testid="incident-cancel"]').hidden = !OPEN.has(selected.state);
   }

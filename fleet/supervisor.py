@@ -72,6 +72,7 @@ from fleet.store.operations import (
 from fleet.templates import PlanVehicle, TaskPlan, TemplateSettings, build_plans
 from mission.formats.mavlink import plan_to_mission_items
 from mission.geodesy import distance_m
+from mission.items import ReturnToLaunch as ReturnToLaunchItem
 from mission.items import Takeoff, Waypoint, item_from_dict, item_to_dict
 from mission.plan import Plan
 
@@ -206,6 +207,19 @@ def rest_of_share(plan: dict[str, Any], from_item: int, start: PlanVehicle,
     return TaskPlan(vehicle_id=start.id, items=tuple([*head, *work, items[-1]]),
                     work_from=len(head), return_from=len(head) + len(work),
                     summary=f"rest of: {plan['summary']}")
+
+
+def own_plan(vehicle_id: str, plan: Plan, name: str) -> TaskPlan:
+    """An operator's plan as a task plan: on station once past its first waypoint, returning
+    from its final RTL (appended when the plan has none, so the vehicle ends on its dock)."""
+    items = list(plan.items)
+    if not items or not isinstance(items[-1], ReturnToLaunchItem):
+        items.append(ReturnToLaunchItem())
+    first = next((k for k, i in enumerate(items)
+                  if hasattr(i, "lat_deg") and not isinstance(i, Takeoff)), 0)
+    return TaskPlan(vehicle_id=vehicle_id, items=tuple(items),
+                    work_from=min(first + 1, len(items) - 1), return_from=len(items) - 1,
+                    summary=f"{name}: {len(plan.items)} items")
 
 
 def plan_doc(p: TaskPlan, share: int, **extra: Any) -> dict[str, Any]:
@@ -455,6 +469,29 @@ class Supervisor:
                                    "slot": first_run_at.isoformat(),
                                    "department": s.department})
         return s
+
+    async def fly_plan(self, vehicle_id: str, plan: Plan, name: str) -> MissionRecord:
+        """A mission of one task: `plan` flown by `vehicle_id` (an operator's own plan file),
+        supervised like any other; it ends back on the dock (an RTL is added if missing)."""
+        async with self._lock:
+            spec = next((x for x in self._fleet.specs() if x.id == vehicle_id), None)
+            if spec is None:
+                raise NotFound(f"unknown vehicle {vehicle_id!r}")
+            busy = [t.id for t in self._store.tasks(states=LIVE) if t.vehicle_id == vehicle_id]
+            if busy:
+                raise CommandRefused(f"{vehicle_id} is busy with task {busy[0]}")
+            task_plan = own_plan(vehicle_id, plan, name)
+            now = utc_now()
+            mission = MissionRecord(id=self._store.next_id("m"), incident_id=None,
+                                    department=spec.department, state=MissionState.PLANNED,
+                                    reason="", created_at=now, updated_at=now)
+            task = self._new_task(mission.id, spec.department, task_plan,
+                                  plan_doc(task_plan, 0))
+            self._store.add_mission(mission, [task])
+            self._publish("mission", _mission_event(mission, f"planned from {name}"))
+            self._publish("task", _task_event(task, task_plan.summary))
+            self._launch(task)
+            return self.mission(mission.id)
 
     def enable_schedule(self, schedule_id: str, enabled: bool) -> ScheduleRecord:
         s = replace(self.schedule(schedule_id), enabled=enabled)
@@ -854,6 +891,18 @@ class Supervisor:
 
     def _close_finished(self) -> None:
         """Missions whose tasks all ended, and incidents whose work is all done, close."""
+        for m in self._store.missions(states=frozenset({MissionState.ACTIVE,
+                                                        MissionState.PAUSED})):
+            if m.incident_id is not None:
+                continue  # closed with its incident below
+            tasks = self._store.tasks(m.id)
+            if tasks and not any(t.state in LIVE for t in tasks):
+                ok = all(t.state is TaskState.DONE for t in tasks)
+                target = MissionState.COMPLETED if ok else MissionState.FAILED
+                why = "every task done" if ok else f"task {tasks[-1].id}: {tasks[-1].reason}"
+                m = self._store.save_mission(replace(m, state=advance(
+                    MISSION_MOVES, m.state, target, what=f"mission {m.id}"), reason=why))
+                self._publish("mission", _mission_event(m, why))
         for inc in self._store.incidents(frozenset({IncidentState.DISPATCHED,
                                                     IncidentState.ACTIVE})):
             missions = self._store.missions(inc.id)

@@ -150,10 +150,13 @@ class OperationsStore:
             row = c.execute(select(missions).where(missions.c.id == mission_id)).first()
         return None if row is None else _mission(row)
 
-    def missions(self, incident_id: str | None = None) -> list[MissionRecord]:
+    def missions(self, incident_id: str | None = None,
+                 states: frozenset[MissionState] | None = None) -> list[MissionRecord]:
         query = select(missions).order_by(missions.c.created_at)
         if incident_id is not None:
             query = query.where(missions.c.incident_id == incident_id)
+        if states is not None:
+            query = query.where(missions.c.state.in_([s.value for s in states]))
         with self._engine.connect() as c:
             return [_mission(row) for row in c.execute(query)]
 

@@ -19,7 +19,10 @@ from shapely.ops import unary_union
 from fleet.dispatch import VehicleProfile
 from fleet.supervisor import SupervisorSettings
 from fleet.templates import TemplateSettings
+from mission.formats.by_extension import write_plan
 from mission.geodesy import Origin, distance_m, latlon_to_en
+from mission.items import Takeoff, Waypoint
+from mission.plan import Plan
 from skywatch.layout import SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG
 from tests.ops.scenario_harness import CRUISE_MPS, Drone, point, scenario
 
@@ -217,3 +220,42 @@ async def test_a_three_drone_person_search_covers_its_area(tmp_path: Path) -> No
           + ", ".join(f"{vid} {share:.0%}" for vid, share in sorted(shares.items())))
     assert covered >= 0.9, f"{covered:.0%} of the area seen"
     assert all(0.15 <= share <= 0.6 for share in shares.values()), shares  # split, not repeated
+
+
+async def test_an_operators_plan_file_is_flown_supervised_and_ends_on_the_dock(
+        tmp_path: Path) -> None:
+    drones = [Drone(id="uav0", east_m=0, north_m=0)]
+    lon0, lat0 = point(0, 0)
+    lon1, lat1 = point(300, 0)
+    plan = Plan(items=(Takeoff(lat_deg=lat0, lon_deg=lon0, alt_m=30.0),
+                       Waypoint(lat_deg=lat1, lon_deg=lon1, alt_m=30.0),
+                       Waypoint(lat_deg=lat0, lon_deg=lon1 + (lon1 - lon0), alt_m=30.0)))
+    async with scenario(tmp_path, drones, SUPERVISION) as s:
+        too_high = Plan(items=(*plan.items[:2], Waypoint(lat_deg=lat0, lon_deg=lon1,
+                                                         alt_m=500.0)))
+        refused = await s.client.post("/api/missions", data={"vehicle_id": "uav0"}, files={
+            "file": ("high.plan", write_plan("high.plan", too_high))})
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["field"] == "file.items[2].alt_m"
+        garbled = await s.client.post("/api/missions", data={"vehicle_id": "uav0"},
+                                      files={"file": ("x.plan", b"{not json")})
+        assert garbled.status_code == 422 and garbled.json()["detail"][0]["field"] == "file"
+        assert await s.get("/api/missions") == []
+
+        r = await s.client.post("/api/missions", data={"vehicle_id": "uav0"},
+                                files={"file": ("patrol.plan", write_plan("patrol.plan", plan))})
+        assert r.status_code == 201, r.text
+        mission = r.json()
+        assert mission["incident_id"] is None and mission["department"] == "fire"
+        assert [i["kind"] for i in mission["tasks"][0]["plan"]["items"]][-1] == "rtl"
+        busy = await s.client.post("/api/missions", data={"vehicle_id": "uav0"},
+                                   files={"file": ("p.plan", write_plan("p.plan", plan))})
+        assert busy.status_code == 409
+
+        path = f"/api/missions/{mission['id']}"
+        await s.wait(path, lambda m: task_states(m) == ["on_station"], "past waypoint 1", 30)
+        assert distance_to_m(s, "uav0", 300, 0) < 120
+        done = await s.wait(path, lambda m: m["state"] == "completed", "completed", 60)
+        assert task_states(done) == ["done"]
+        docks = await s.get("/api/docks")
+        assert docks[0]["vehicle_home"] and docks[0]["task_id"] is None

@@ -20,13 +20,15 @@ from fleet.supervisor import (
     Phases,
     dispatch_vehicle,
     observe_task,
+    own_plan,
     plan_doc,
     remaining_work_s,
     rest_of_share,
     work_left_s,
 )
 from fleet.templates import PlanVehicle, build_plans
-from mission.items import Loiter, ReturnToLaunch, Takeoff
+from mission.items import Loiter, ReturnToLaunch, Takeoff, Waypoint
+from mission.plan import Plan
 
 PHASES = Phases(work_from=2, return_from=10, n_items=11)
 PROFILE = VehicleProfile(cruise_speed_mps=5.0, endurance_s=1500.0, reserve_pct=20.0)
@@ -126,3 +128,14 @@ def test_remaining_work_counts_legs_and_holds_from_the_current_item() -> None:
     assert full == pytest.approx(400.0, abs=2.0)  # 1 km at 10 m/s, then 300 s of watch
     assert remaining_work_s(plan, 3, (22.54, 114.05 + east), 10.0) == pytest.approx(300.0)
     assert remaining_work_s(plan, 4, (22.54, 114.05), 10.0) == 0.0
+
+
+def test_an_operators_plan_gets_its_phases_and_a_final_return() -> None:
+    plan = Plan(items=(Takeoff(lat_deg=22.54, lon_deg=114.05, alt_m=30.0),
+                       Waypoint(lat_deg=22.541, lon_deg=114.05, alt_m=30.0),
+                       Waypoint(lat_deg=22.542, lon_deg=114.05, alt_m=30.0)))
+    p = own_plan("uav0", plan, "patrol.plan")
+    assert [i.kind for i in p.items] == ["takeoff", "waypoint", "waypoint", "rtl"]
+    assert (p.work_from, p.return_from) == (2, 3)  # on station once past the first waypoint
+    again = own_plan("uav0", Plan(items=p.items), "again.plan")
+    assert len(again.items) == 4  # an RTL already there is not doubled

@@ -6,6 +6,11 @@ Shapes (see /docs for the full schemas):
 - `GET /api/missions/{id}` → `MissionOut` `{"id", "state", "incident_id", "department",
   "reason", "tasks": [{"id", "vehicle_id", "state", "progress", "reason", "summary", "share",
   "relieves", "replaces", "plan": {"items", "work_from", "return_from"}}]}`.
+- `POST /api/missions` multipart form `vehicle_id=uav0`, `file=<a plan file: .plan (QGC),
+  .waypoints, .geojson, .kml, .kmz, .json (Skywatch)>` → 201 `MissionOut`: the vehicle flies
+  the plan at once, supervised like a dispatched mission (an RTL is added when the plan does
+  not end with one). 422 `{"detail": [{"field": "file" | "file.items[3].alt_m", "reason"}]}`
+  for a file that cannot be read or a plan that fails validation; 409 when the vehicle is busy.
 - `POST /api/missions/{id}/pause` (vehicles in transit or on station hold position),
   `/resume` (they carry on with their plan), `/abort` (every vehicle returns to its dock; the
   incident is cancelled when no other mission serves it) → 200 `MissionOut`; 409 with the
@@ -17,14 +22,18 @@ Users see and act on their departments' missions only (403 with the reason other
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile, status
 
 from fleet.lifecycle import MissionState
 from fleet.store.operations import MissionRecord
 from fleet.supervisor import Supervisor
+from mission.formats.by_extension import read_plan
+from mission.validation import validate_plan
 from web.auth.deps import PrincipalDep, require, visible_departments
 from web.auth.roles import Action, Principal
+from web.deps import FleetDep
 from web.incidents.deps import SupervisorDep, refusals_as_http
 from web.missions.schemas import MissionOut
 
@@ -42,6 +51,37 @@ async def list_missions(supervisor: SupervisorDep, principal: PrincipalDep,
     visible = visible_departments(principal)
     return [_out(supervisor, m) for m in supervisor.missions(incident_id)
             if m.department in visible and (state is None or m.state is state)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED,
+             responses={**_FORBIDDEN, 404: {"description": "unknown vehicle"},
+                        409: {"description": "the vehicle is busy with another task"},
+                        422: {"description": "every problem with the file or its plan"}})
+async def fly_plan_file(supervisor: SupervisorDep, fleet: FleetDep, principal: PrincipalDep,
+                        request: Request, vehicle_id: Annotated[str, Form()],
+                        file: UploadFile) -> MissionOut:
+    """A mission from an operator's plan file, for a chosen vehicle."""
+    request.state.audit_action = "fly_plan_file"
+    spec = next((x for x in fleet.specs() if x.id == vehicle_id), None)
+    if spec is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown vehicle {vehicle_id!r}")
+    require(principal, Action.MANAGE_MISSIONS, spec.department)
+    name = file.filename or "plan"
+    try:
+        plan = read_plan(name, await file.read())
+    except ValueError as e:  # every reader names what it could not read
+        raise _unprocessable([("file", str(e))]) from e
+    issues = validate_plan(plan)
+    if issues:
+        raise _unprocessable([(f"file.{i.field}", i.reason) for i in issues])
+    with refusals_as_http():
+        m = await supervisor.fly_plan(vehicle_id, plan, name)
+    return _out(supervisor, m)
+
+
+def _unprocessable(problems: list[tuple[str, str]]) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                         detail=[{"field": f, "reason": r} for f, r in problems])
 
 
 @router.get("/{mission_id}", responses={**_NOT_FOUND, **_FORBIDDEN})

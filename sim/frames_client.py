@@ -29,7 +29,8 @@ class StreamFrame:
     name: str
     modality: str
     seq: int
-    t_s: float
+    t_s: float  #: sim seconds since the simulator started
+    t_unix_s: float  #: the same instant as UTC on the simulator's clock (`sim.frames_protocol`)
     image: np.ndarray  #: rgb: HxWx3 uint8; thermal: HxW uint16 centi-kelvin
     k: tuple[float, ...]  #: row-major 3x3, as sensor_msgs/CameraInfo.k
     pose: dict[str, float]
@@ -59,7 +60,8 @@ def frame_from_message(header: dict[str, Any], data: bytes) -> StreamFrame:
         image = np.frombuffer(data, dtype=dtype).reshape((h, w, 3) if channels == 3 else (h, w))
         return StreamFrame(vehicle=int(header["vehicle"]), name=str(header["name"]),
                            modality=str(header["modality"]), seq=int(header["seq"]),
-                           t_s=float(header["t_s"]), image=image,
+                           t_s=float(header["t_s"]), t_unix_s=float(header["t_unix_s"]),
+                           image=image,
                            k=tuple(float(x) for x in header["k"]), pose=dict(header["pose"]),
                            truth=tuple(header["truth"]), encoding=encoding)
     except KeyError as e:

@@ -16,6 +16,9 @@ A frame's header (`"type": "frame"`):
     modality               "rgb" (encoding rgb8, HxWx3 uint8) or "thermal" (mono16: HxW uint16
                            centi-kelvin, little-endian, is_bigendian 0)
     seq, t_s               per-stream frame counter; sim time the frame was captured at
+    t_unix_s               the same instant on the simulator's clock as UTC (Unix seconds):
+                           the wall-clock time the simulator started plus `t_s`, so it is the
+                           wall clock at 1x and runs ahead of it at higher speed-ups
     width_px, height_px, step, encoding, is_bigendian, data_bytes   as sensor_msgs/Image
     k                      the 3x3 camera matrix, row-major, as sensor_msgs/CameraInfo.k
     pose                   lat_deg, lon_deg, alt_amsl_m, alt_rel_m (above home), roll_deg,

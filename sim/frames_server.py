@@ -19,6 +19,7 @@ import math
 import queue
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,8 @@ class CameraServer:
         self.scene = world.scene_or_empty
         self.autopilots = autopilots
         self.period_s = 1.0 / rate_hz
+        #: UTC of sim time 0: the server is made as the simulation starts
+        self.epoch_unix_s = time.time()
         self._ground_map: GroundMap | None = None
         self._ground_map_lock = threading.Lock()
         self._renderers: dict[tuple[int, str], Renderer] = {}
@@ -264,7 +267,8 @@ class CameraServer:
         header: dict[str, Any] = {
             "type": "frame", "vehicle": job.vehicle,
             "name": self.world.vehicles[job.vehicle].name, "modality": frame.modality,
-            "seq": seq, "t_s": job.t_s, "width_px": k.width_px, "height_px": k.height_px,
+            "seq": seq, "t_s": job.t_s, "t_unix_s": self.epoch_unix_s + job.t_s,
+            "width_px": k.width_px, "height_px": k.height_px,
             "encoding": ENCODINGS[frame.modality], "is_bigendian": 0,
             "step": k.width_px * (3 if frame.modality == "rgb" else 2),
             "k": list(k.k_row_major()), "pose": job.pose,

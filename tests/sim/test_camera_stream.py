@@ -7,6 +7,7 @@ import contextlib
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,6 +99,7 @@ def _next(client: FrameClient, modality: str) -> StreamFrame:
 
 
 def test_frames_carry_the_pose_mavlink_reports_and_follow_the_gimbal(tmp_path: Path) -> None:
+    started_unix_s = time.time()
     with sim_with_cameras(tmp_path) as sim, Client(sim.mavutil_url(0)) as gcs:
         gcs.connect()
         gcs.arm_and_takeoff(30.0)
@@ -114,6 +116,10 @@ def test_frames_carry_the_pose_mavlink_reports_and_follow_the_gimbal(tmp_path: P
             assert np.all(steps >= 1 / RATE_HZ - 0.051)  # 0.05 s: one physics step
             assert [f.seq for f in thermal] == list(range(thermal[0].seq,
                                                           thermal[0].seq + len(thermal)))
+            # UTC on the sim clock: the simulator's start plus sim time, the same for all
+            epochs = [f.t_unix_s - f.t_s for f in frames]
+            assert max(epochs) - min(epochs) < 1e-3
+            assert started_unix_s - 1.0 < epochs[0] < started_unix_s + 15.0
 
             # The pose of a frame is where MAVLink says the drone is at that sim time. The
             # telemetry socket was not read meanwhile and has overflowed: empty it, then take

@@ -1,7 +1,8 @@
 """Bridge node: one simulated drone's camera stream (`skywatch sim --cameras`) onto ROS 2.
 
 Connects to the simulator's TCP camera port for the drone (`sim.frames_protocol`: BASE+80+i)
-and publishes, relative to the node's namespace (`/uav<i>`), with the sim time as stamp:
+and publishes, relative to the node's namespace (`/uav<i>`), stamped with the capture time on
+the simulator's clock (UTC: its start plus sim seconds):
 
     camera/image_raw, camera/camera_info      sensor_msgs Image (rgb8) and CameraInfo
     thermal/image_raw, thermal/camera_info    mono16 centi-kelvin (30500 = 305 K)

@@ -1,7 +1,9 @@
 """One simulator frame (`sim.frames_client.StreamFrame`) as the ROS 2 messages a drone publishes.
 
-Every message of a frame carries the frame's sim time as its stamp, so a subscriber pairs an
-image with its camera info, the pose it was taken from and its truth by stamp alone. Frame ids
+Every message of a frame carries the frame's capture time on the simulator's clock as its stamp
+(UTC: the simulator's start plus sim seconds; `t_unix_s` in `sim.frames_protocol`), so a
+subscriber pairs an image with its camera info, the pose it was taken from and its truth by
+stamp alone, and the ground server dates detections in the present, as from a real drone. Frame ids
 follow the topics: `<name>/camera` (RGB), `<name>/thermal`, `<name>/base_link` (pose).
 """
 
@@ -24,7 +26,7 @@ def stamp_of(t_s: float) -> Time:
 
 
 def header_of(frame: StreamFrame, frame_id: str | None = None) -> Header:
-    return Header(stamp=stamp_of(frame.t_s),
+    return Header(stamp=stamp_of(frame.t_unix_s),
                   frame_id=frame_id or f"{frame.name}/{CAMERA_NAMES[frame.modality]}")
 
 

@@ -259,3 +259,33 @@ async def test_an_operators_plan_file_is_flown_supervised_and_ends_on_the_dock(
         assert task_states(done) == ["done"]
         docks = await s.get("/api/docks")
         assert docks[0]["vehicle_home"] and docks[0]["task_id"] is None
+
+
+async def test_an_operator_pauses_resumes_and_aborts_a_mission(tmp_path: Path) -> None:
+    drones = [Drone(id="uav0", east_m=-1000, north_m=0)]
+    async with scenario(tmp_path, drones, SUPERVISION) as s:
+        incident = await s.post("/api/incidents", fire(0, 0), expect=201)
+        mission_id = incident["mission_ids"][0]
+        path = f"/api/missions/{mission_id}"
+        await s.wait(path, lambda m: task_states(m) == ["transit"], "in transit", 20)
+        await s.wait(path, lambda m: distance_to_m(s, "uav0", 0, 0) < 700, "half way", 20)
+
+        paused = await s.post(f"{path}/pause")
+        assert paused["state"] == "paused"
+        held_at_m = distance_to_m(s, "uav0", 0, 0)
+        await asyncio.sleep(1.0)  # 40 s of flight at 12 m/s had it not stopped
+        assert abs(distance_to_m(s, "uav0", 0, 0) - held_at_m) < 30
+        again = await s.client.post(f"{path}/pause")
+        assert again.status_code == 409 and "paused" in again.json()["detail"]
+
+        resumed = await s.post(f"{path}/resume")
+        assert resumed["state"] == "active"
+        await s.wait(path, lambda m: task_states(m) == ["on_station"], "on station", 30)
+        assert distance_to_m(s, "uav0", 0, 0) < 250
+
+        aborted = await s.post(f"{path}/abort")
+        assert aborted["state"] == "aborted" and task_states(aborted) == ["returning"]
+        assert (await s.get(f"/api/incidents/{incident['id']}"))["state"] == "cancelled"
+        done = await s.wait(path, lambda m: task_states(m) == ["done"], "back on its dock", 30)
+        assert done["state"] == "aborted"
+        assert distance_to_m(s, "uav0", -1000, 0) < 15

@@ -210,6 +210,11 @@ def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mi
     steps = row.locator(".timeline-steps li")
     assert steps.count() >= 2  # e.g. launching then in transit, each with its time
     assert ":" in steps.first.locator("time").inner_text()
+    classes = steps.evaluate_all("items => items.map((item) => item.className)")
+    order = ["state-planned", "state-queued", "state-launching", "state-transit",
+             "state-on_station", "state-returning", "state-done"]
+    ranks = [order.index(c) for c in classes]
+    assert ranks == sorted(set(ranks))  # each state once, in the order it happened
     page.wait_for_function(  # progress through the plan, read back from the server
         "() => Number(document.querySelector('[data-testid^=timeline-task-]')"
         ".dataset.progress) > 0", timeout=40_000)

@@ -318,7 +318,12 @@ async function start() {
   if (bounds.length) map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16 });
   else map.setView([22.5431, 114.0579], 13);
   renderList();
-  await Promise.all([incidents.load(), missions.load()]);
+  // A list that cannot be read (a role without access, a server error) must not keep the
+  // map, the vehicles and the event stream from working.
+  await Promise.all([incidents.load(), missions.load()].map((loading) => loading.catch((error) => {
+    if (error instanceof SignedOut) throw error;
+    console.warn(String(error));
+  })));
   stream = new EventStream({
     since: health.last_seq,
     onEvent,

@@ -9,6 +9,8 @@ import { formatQuantity, formatTime, onLocaleChange, t, translate, tValue } from
 import { renderTimeline } from '/static/timeline.js';
 
 const RUNNING = new Set(['planned', 'active', 'paused']);
+const TASK_ORDER = ['planned', 'queued', 'launching', 'transit', 'on_station', 'returning', 'done',
+  'failed', 'cancelled'];
 const POLL_MS = 2000;
 const ACTIONS = {
   pause: { when: ['active'], confirm: 'missions.pause_confirm', danger: false },
@@ -70,10 +72,12 @@ export class MissionList {
     for (const task of mission.tasks || []) this.note(task.id, task.state, task.updated_at);
   }
 
-  // Remember when a task entered a state (the API gives only the current one).
+  // Remember when a task entered a state (the API gives only the current one). Task states
+  // only move forward, so a re-read that lags behind an event already seen adds nothing.
   note(taskId, state, at) {
     const seen = this.history.get(taskId) || [];
-    if (!seen.length || seen[seen.length - 1].state !== state) {
+    const last = seen.length ? TASK_ORDER.indexOf(seen[seen.length - 1].state) : -1;
+    if (TASK_ORDER.indexOf(state) > last) {
       seen.push({ state, at: at ? new Date(at) : new Date() });
       this.history.set(taskId, seen);
     }

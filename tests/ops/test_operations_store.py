@@ -15,6 +15,7 @@ from fleet.store.operations import (
     TaskRecord,
     utc_now,
 )
+from tests.postgres_harness import postgres_server
 
 
 def incident(store: OperationsStore) -> IncidentRecord:
@@ -33,7 +34,16 @@ def test_the_tables_come_from_migration_0003(tmp_path: Path) -> None:
 
 
 def test_records_round_trip_and_ids_continue_after_a_reopen(tmp_path: Path) -> None:
-    store = OperationsStore(open_database(sqlite_url(tmp_path)))
+    round_trip_and_reopen(sqlite_url(tmp_path))
+
+
+def test_the_same_records_round_trip_on_postgresql() -> None:
+    with postgres_server() as url:
+        round_trip_and_reopen(url)
+
+
+def round_trip_and_reopen(url: str) -> None:
+    store = OperationsStore(open_database(url))
     inc = incident(store)
     store.add_incident(inc)
     now = utc_now()
@@ -48,7 +58,7 @@ def test_records_round_trip_and_ids_continue_after_a_reopen(tmp_path: Path) -> N
     store.save_incident(IncidentRecord(**{**_fields(inc), "state": IncidentState.DISPATCHED,
                                           "explanation": {"summary": "uav0 (ETA 230 s)"}}))
 
-    again = OperationsStore(open_database(sqlite_url(tmp_path)))
+    again = OperationsStore(open_database(url))
     got = again.incident(inc.id)
     assert got is not None and got.state is IncidentState.DISPATCHED
     assert got.explanation == {"summary": "uav0 (ETA 230 s)"}

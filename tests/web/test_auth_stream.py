@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -20,34 +18,22 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from fleet.events import EventLog
-from fleet.model import Dock, VehicleKind, VehicleSpec
-from fleet.registry import FleetRegistry
-from skywatch.layout import default_vehicles
 from tests.web.auth_helpers import auth_service, signed_in, token_of, ws_url_with_token
-from tests.web.server_harness import RunningServer, running_server
-from web.app import create_app
+from tests.web.conftest import WS_AUTH_TIMEOUT_S, WS_TOKEN_CHECK_S
+from tests.web.server_harness import RunningServer
 from web.auth.roles import Department, Role
-from web.settings import Settings
 
-AUTH_TIMEOUT_S = 1.0
-TOKEN_CHECK_S = 0.2
+AUTH_TIMEOUT_S = WS_AUTH_TIMEOUT_S
+TOKEN_CHECK_S = WS_TOKEN_CHECK_S
 DEPARTMENTS = {"uav0": "fire", "uav1": "fire", "uav2": "traffic", "uav3": "water",
                "ugv0": "fire"}
 
 
 @pytest.fixture
-async def server(events: EventLog, tmp_path: Path) -> AsyncIterator[RunningServer]:
-    specs = [
-        VehicleSpec(id=v.id, name=v.name, kind=VehicleKind(v.kind), department=v.department,
-                    url=f"udpin://127.0.0.1:{40000 + i}", dock=Dock(id=f"dock-{v.id}",
-                    lat_deg=22.5, lon_deg=114.0))
-        for i, v in enumerate(default_vehicles(4, 1))
-    ]
-    assert {s.id: s.department for s in specs} == DEPARTMENTS
-    settings = Settings(data_dir=tmp_path, ws_auth_timeout_s=AUTH_TIMEOUT_S,
-                        ws_token_check_s=TOKEN_CHECK_S)
-    async with running_server(create_app(FleetRegistry(specs, events), events, settings)) as s:
-        yield s
+def server(unlinked_fleet_server: RunningServer) -> RunningServer:
+    assert {s.id: s.department for s in unlinked_fleet_server.app.state.fleet.specs()} \
+        == DEPARTMENTS
+    return unlinked_fleet_server
 
 
 def _publish_round(events: EventLog, tag: int) -> None:

@@ -12,6 +12,7 @@ from web.auth.deps import AuthDep, PrincipalDep, require
 from web.auth.roles import Action, Department, Role
 from web.auth.service import BadAccount
 from web.auth.store import UnknownUser, User, UserExists
+from web.deps import FleetDep
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -86,10 +87,14 @@ async def list_users(principal: PrincipalDep, auth: AuthDep) -> list[UserPublic]
     responses={**_REFUSALS, 409: {"description": "the user name is taken"}},
 )
 async def create_user(
-    body: UserCreate, principal: PrincipalDep, auth: AuthDep, request: Request
+    body: UserCreate, principal: PrincipalDep, auth: AuthDep, fleet: FleetDep, request: Request
 ) -> UserPublic:
+    """A user account, or an onboard bridge's credentials (role `vehicle` with `vehicle_id`):
+    those may only post that vehicle's data."""
     request.state.audit_target = f"user:{body.username}"  # refused or not
     require(principal, Action.MANAGE_USERS)
+    if body.vehicle_id is not None and body.vehicle_id not in {s.id for s in fleet.specs()}:
+        raise _unprocessable(BadAccount("vehicle_id", [f"unknown vehicle {body.vehicle_id!r}"]))
     try:
         user = await run_in_threadpool(
             lambda: auth.create_user(

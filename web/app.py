@@ -24,6 +24,8 @@ from web.auth.deps import authenticate, sign_in_required
 from web.auth.headers import SecurityHeaders
 from web.console_files import mount_console
 from web.deps import Fleet
+from web.detections import routes as detection_routes
+from web.detections.store import DetectionStore
 from web.docs import mount_docs
 from web.events import routes as event_routes
 from web.events import stream
@@ -68,6 +70,7 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
     app.state.department_of = department_of
     app.state.settings = settings
     app.state.auth = open_auth(settings, store)
+    app.state.detections = DetectionStore(store, settings.data_dir / "evidence")
     # Incidents and missions live in the same store; the caller starts and stops
     # supervision, as it does the registry.
     app.state.supervisor = Supervisor(registry, events, OperationsStore(store),
@@ -92,6 +95,7 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
                    docks.router):
         operations.include_router(router)
     app.include_router(operations)
+    app.include_router(detection_routes.router)  # carries its own sign-in requirement
     app.include_router(stream.router)
     mount_docs(app)  # before the console: its `/static` mount would shadow the docs' assets
     mount_console(app)

@@ -54,15 +54,18 @@ class _Detectors:
     """One detector per modality, built on first use (model loading takes a moment)."""
 
     def __init__(self, model: Path | None,
-                 person_px: tuple[float, float] = DEFAULT_PERSON_PX) -> None:
+                 person_px: tuple[float, float] = DEFAULT_PERSON_PX,
+                 labels: frozenset[str] | None = None) -> None:
         self.model = model
         self.person_px = person_px
+        self.labels = labels
         self._made: dict[Modality, Detector] = {}
 
     def __call__(self, modality: Modality) -> Detector:
         if modality not in self._made:
             try:
-                self._made[modality] = detector_for(modality, self.model, self.person_px)
+                self._made[modality] = detector_for(modality, self.model, self.person_px,
+                                                    self.labels)
             except (BadModel, FileNotFoundError, ValueError) as e:
                 typer.echo(f"error: --model: {e}", err=True)
                 raise typer.Exit(2) from None
@@ -162,7 +165,7 @@ def evaluate(
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
     items = dataset.items[:limit] if limit else dataset.items
-    detectors = _Detectors(model)
+    detectors = _Detectors(model, labels=frozenset(dataset.names.values()))
     preds: list[list[Detection]] = []
     spent_s = 0.0
     for item in items:

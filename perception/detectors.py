@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,14 +27,19 @@ class CombinedDetector:
 
 
 def detector_for(modality: Modality, model_path: Path | None = None,
-                 person_px: tuple[float, float] = DEFAULT_PERSON_PX) -> Detector:
+                 person_px: tuple[float, float] = DEFAULT_PERSON_PX,
+                 labels: Collection[str] | None = None) -> Detector:
     """The user's YOLO-style model if given; else the learned thermal detector for thermal
     frames, and the learned fire/smoke cell model plus HOG people for RGB frames.
 
     `person_px` is the expected (width, height) of a person's box on thermal frames, from the
-    ground sample distance when altitude and focal length are known (`person_size_px`)."""
+    ground sample distance when altitude and focal length are known (`person_size_px`).
+    `labels`, when given, are the only labels wanted: RGB people (HOG, the slowest detector by
+    far) are not searched for when `person` is not among them."""
     if model_path is not None:
         return OnnxYoloDetector(model_path)
     if modality is Modality.THERMAL:
         return LearnedThermalDetector(person_px=person_px)
+    if labels is not None and "person" not in labels:
+        return LearnedFireSmokeDetector()
     return CombinedDetector([LearnedFireSmokeDetector(), HogPersonDetector()])

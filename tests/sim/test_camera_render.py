@@ -268,3 +268,16 @@ def test_bad_camera_settings_are_refused_naming_the_field(cameras: Any, message:
     with pytest.raises(WorldError) as e:
         world_from_doc(_world_doc(cameras=cameras))
     assert message in str(e.value)
+
+
+def test_an_object_a_scenario_adds_appears_in_frames_from_its_time_on() -> None:
+    doc = {"objects": [{"kind": "person", "pose": "lying", **_at(10.0, 0.0)}],
+           "scenario": [{"at_s": 120, "object": {"kind": "fire", "radius_m": 3.0,
+                                                  **_at(-10.0, 0.0)}}]}
+    scene = scene_from_doc(doc, HOME)
+    renderer = Renderer(scene, GroundMap(scene), THERMAL_INTRINSICS, "thermal")
+    before = renderer.render(NADIR_100M, 119.0)
+    after = renderer.render(NADIR_100M, 121.0)
+    assert [t.label for t in before.truth] == ["person"]
+    assert sorted(t.label for t in after.truth) == ["fire", "person"]
+    assert before.image.max() / 100.0 < 320.0 < 500.0 < after.image.max() / 100.0

@@ -24,7 +24,7 @@ from mission.geodesy import Origin, distance_m, latlon_to_en
 from mission.items import Takeoff, Waypoint
 from mission.plan import Plan
 from skywatch.layout import SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG
-from tests.ops.scenario_harness import CRUISE_MPS, Drone, point, scenario
+from tests.ops.scenario_harness import CRUISE_MPS, Drone, point, scenario, set_parameter
 
 pytestmark = pytest.mark.e2e
 
@@ -289,3 +289,22 @@ async def test_an_operator_pauses_resumes_and_aborts_a_mission(tmp_path: Path) -
         done = await s.wait(path, lambda m: task_states(m) == ["done"], "back on its dock", 30)
         assert done["state"] == "aborted"
         assert distance_to_m(s, "uav0", -1000, 0) < 15
+
+
+async def test_a_drone_turning_home_on_low_battery_is_replaced(tmp_path: Path) -> None:
+    drones = [Drone(id="uav0", east_m=-1000, north_m=0), Drone(id="uav1", east_m=0, north_m=1400)]
+    async with scenario(tmp_path, drones, SUPERVISION) as s:
+        incident = await s.post("/api/incidents", fire(0, 0), expect=201)
+        path = f"/api/missions/{incident['mission_ids'][0]}"
+        await s.wait(path, lambda m: task_states(m) == ["on_station"], "on station", 40)
+        await set_parameter(s.registry, "uav0", "SIM_BAT_DRAIN", 60.0)  # a failing battery
+
+        mission = await s.wait(path, lambda m: len(m["tasks"]) == 2
+                               and m["tasks"][0]["state"] == "failed", "uav0 failed", 30)
+        failing, taking_over = mission["tasks"]
+        assert failing["reason"].startswith("vehicle turned back on its own")
+        assert "battery" in failing["reason"]  # (return_to_launch or land, battery N %)
+        assert taking_over["vehicle_id"] == "uav1"
+        assert failing["id"] in (taking_over["relieves"], taking_over["replaces"])
+        await s.wait(path, lambda m: m["tasks"][1]["state"] == "on_station", "uav1 there", 40)
+        assert distance_to_m(s, "uav1", 0, 0) < 250

@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = (
     "fleet.cli",
     "perception.cli",
     "skywatch.up",
+    "skywatch.onboard_cli",
 )
 
 

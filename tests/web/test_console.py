@@ -114,7 +114,7 @@ def page(console: ConsoleServer) -> Iterator[Page]:
         page.get_by_test_id("input-username").fill("admin")
         page.get_by_test_id("input-password").fill("not the password")
         page.get_by_test_id("btn-sign-in").click()
-        expect(page.get_by_test_id("sign-in-error")).to_have_text("wrong user name or password")
+        expect(page.get_by_test_id("sign-in-error")).to_have_text("Wrong user name or password")
         page.get_by_test_id("input-password").fill(ADMIN_PASSWORD)
         page.get_by_test_id("btn-sign-in").click()
         expect(page.get_by_test_id("user")).to_contain_text("admin")

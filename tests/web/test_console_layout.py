@@ -141,3 +141,4 @@ async def test_with_dispatch_at_once_ticked_an_incident_is_reported_without_a_pr
     await page.reload()  # the choice is remembered
     await page.get_by_test_id("incident-auto").wait_for()
     assert await page.get_by_test_id("incident-auto").is_checked()
+    await alarm.wait_for()  # still no vehicle for it: alarmed again after the reload

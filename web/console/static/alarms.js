@@ -202,6 +202,22 @@ export class AlarmPanel {
     }
   }
 
+  // After a (re)load: alarms for what is still wrong now (a link down, a low battery, an
+  // incident no vehicle has taken), since the events that raised them came before this page.
+  fromState({ vehicles = [], incidents = [] }) {
+    for (const v of vehicles) {
+      if (v.link === 'lost') {
+        this.handleEvent({ type: 'vehicle', vehicle_id: v.id, link: 'lost', t: v.updated_at });
+      }
+      this.checkBattery(v.id, v.battery_pct, new Date());
+    }
+    for (const i of incidents) {
+      if (i.state !== 'new') continue;
+      this.handleEvent({ type: 'incident', incident_id: i.id, incident_type: i.type,
+        state: 'new', priority: i.priority, t: i.created_at });
+    }
+  }
+
   checkBattery(vehicle, batteryPct, at) {
     if (batteryPct == null) return;
     if (batteryPct < LOW_BATTERY_PCT && !this.lowBattery.has(vehicle)) {

@@ -243,6 +243,13 @@ function renderStream(state) {
   badge.textContent = t(`stream.${state}`);
 }
 
+// The server's refusals the operator meets most, in their language; others as the server says.
+function signInError(result) {
+  if (result.status === 401) return t('sign_in.wrong');
+  if (result.status === 429) return t('sign_in.rate_limited', { seconds: result.retryAfterS ?? '—' });
+  return t('sign_in.failed', { detail: result.detail });
+}
+
 function showSignIn(message) {
   document.querySelector('main').hidden = true;
   $('user').hidden = true;
@@ -257,7 +264,7 @@ $('sign-in-form').addEventListener('submit', async (e) => {
   const form = new FormData(e.target);
   const result = await signIn(form.get('username'), form.get('password'));
   if (!result.ok) {
-    $('sign-in-error').textContent = result.detail;
+    $('sign-in-error').textContent = signInError(result);
     return;
   }
   e.target.reset();
@@ -324,6 +331,7 @@ async function start() {
     if (error instanceof SignedOut) throw error;
     console.warn(String(error));
   })));
+  alarms.fromState({ vehicles: fleet, incidents: [...incidents.incidents.values()] });
   stream = new EventStream({
     since: health.last_seq,
     onEvent,

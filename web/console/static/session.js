@@ -36,7 +36,8 @@ export async function signIn(username, password) {
   if (!response.ok) {
     const wait = response.headers.get('Retry-After');
     const detail = typeof payload.detail === 'string' ? payload.detail : 'sign-in failed';
-    return { ok: false, detail: wait ? `${detail} (${wait} s)` : detail };
+    return { ok: false, status: response.status, retryAfterS: wait ? Number(wait) : null,
+      detail: wait ? `${detail} (${wait} s)` : detail };
   }
   save(payload);
   return { ok: true };

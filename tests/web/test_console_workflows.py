@@ -4,8 +4,8 @@ Four drones and a rover at their docks (20x speed-up). The operator signs in (th
 Chinese until they switch), reports a fire by clicking the map, reads the dispatcher's proposal,
 confirms it, watches the nearest thermal drone take off and the mission advance on its timeline,
 acknowledges the alarm the new incident raised, pauses and resumes the mission behind a
-confirmation, switches the console to English and calls the fire off. Screenshots go to
-`test-artifacts/`.
+confirmation, switches the console to English, calls the fire off and replays the mission
+from the event log. Screenshots go to `test-artifacts/`.
 """
 
 from __future__ import annotations
@@ -259,6 +259,22 @@ def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mi
     expect(page.get_by_test_id("mission-abort")).to_be_disabled()
     expect(row).to_have_attribute("data-state", re.compile("^(returning|cancelled)$"),
                                   timeout=10_000)
+
+    # The mission replayed from the event log at 10x: states on the timeline, uav0's track.
+    mission.locator(".mission-name").click()
+    page.get_by_test_id("replay-speed").select_option("10")
+    page.get_by_test_id("replay-play").click()
+    expect(page.get_by_test_id("replay-status")).to_contain_text("Replay finished",
+                                                                  timeout=30_000)
+    expect(page.get_by_test_id("mission-timeline")).to_have_attribute("data-replay", "true")
+    replayed = page.locator('[data-testid="mission-timeline"] .timeline-steps li')
+    assert "state-launching" in replayed.evaluate_all("items => items.map((i) => i.className)")
+    track = page.get_by_test_id("replay-marker-uav0")
+    assert int(track.get_attribute("data-points") or "0") >= 10
+    page.screenshot(path=str(ARTIFACTS / "console-replay.png"))
+    page.get_by_test_id("replay-stop").click()
+    expect(track).to_have_count(0)
+    expect(page.get_by_test_id("mission-timeline")).to_have_attribute("data-replay", "false")
 
     page.reload()  # the language is remembered, the session too (same tab)
     expect(page.locator("#incidents h2")).to_have_text("Incidents", timeout=10_000)

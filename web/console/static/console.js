@@ -72,7 +72,7 @@ const incidents = new IncidentList(document.getElementById('incidents'), {
   },
 });
 const missions = new MissionList(document.getElementById('missions'), {
-  api,
+  api, map,
   onChange: (list) => operations.showPlans(list),
   onSelect: (mission) => {
     const points = (mission.tasks || []).flatMap((task) => (task.plan ? task.plan.items : []))

@@ -6,6 +6,7 @@
 import { keepFocus } from '/static/dom.js';
 import { confirmDialog } from '/static/dialog.js';
 import { formatQuantity, formatTime, onLocaleChange, t, translate, tValue } from '/static/i18n.js';
+import { missionEvents, Replay } from '/static/replay.js';
 import { renderTimeline } from '/static/timeline.js';
 
 const RUNNING = new Set(['planned', 'active', 'paused']);
@@ -27,9 +28,11 @@ export function missionProgress(mission) {
 
 export class MissionList {
   // `api`: { getJson, postJson }; `onChange(missions)`: the plans layer redraws;
-  // `onSelect(mission)`: show it on the map.
-  constructor(container, { api, onChange = () => {}, onSelect = () => {} }) {
+  // `onSelect(mission)`: show it on the map; `map`: where a replay draws its tracks.
+  constructor(container, { api, map = null, onChange = () => {}, onSelect = () => {} }) {
     this.api = api;
+    this.map = map;
+    this.replay = null;
     this.onChange = onChange;
     this.onSelect = onSelect;
     this.missions = new Map();
@@ -51,6 +54,15 @@ export class MissionList {
         </div>
         <p class="status" data-testid="mission-status" role="status"></p>
         <h3 data-i18n="missions.timeline"></h3>
+        <div class="replay-controls">
+          <label><span data-i18n="replay.speed"></span>
+            <select data-testid="replay-speed">
+              ${[1, 10, 60].map((x) => `<option value="${x}"${x === 10 ? ' selected' : ''}>${x}×</option>`).join('')}
+            </select></label>
+          <button type="button" data-testid="replay-play" data-i18n="replay.play"></button>
+          <button type="button" data-testid="replay-stop" data-i18n="replay.stop" hidden></button>
+          <span class="replay-status" data-testid="replay-status" role="status"></span>
+        </div>
         <div class="timeline" data-testid="mission-timeline"></div>
       </div>`;
     this.list = this.root.querySelector('.mission-list');
@@ -58,7 +70,49 @@ export class MissionList {
       const button = e.target.closest('button[data-action]');
       if (button) this.act(button.dataset.action);
     });
+    this.root.querySelector('[data-testid="replay-play"]')
+      .addEventListener('click', () => this.startReplay());
+    this.root.querySelector('[data-testid="replay-stop"]')
+      .addEventListener('click', () => this.endReplay());
+    this.replayText = () => '';
     onLocaleChange(() => this.render());
+    this.render();
+  }
+
+  // Read the selected mission's events from the log and play them at the chosen speed.
+  async startReplay() {
+    const mission = this.missions.get(this.selectedId);
+    if (!mission || !this.map) return;
+    this.endReplay();
+    this.replayText = () => t('replay.loading');
+    this.render();
+    const { last_seq: lastSeq } = await this.api.getJson('/api/health');
+    const events = await missionEvents(this.api, mission, lastSeq);
+    if (!events.length) {
+      this.replayText = () => t('replay.empty');
+      this.render();
+      return;
+    }
+    const speed = Number(this.root.querySelector('[data-testid="replay-speed"]').value);
+    this.replay = new Replay(this.map, events, {
+      speed,
+      onFrame: (frame) => {
+        this.replayText = () => t('replay.playing', { time: formatTime(frame.clock),
+          percent: formatQuantity(frame.fraction * 100, 'pct') });
+        this.render();
+      },
+      onEnd: () => {
+        this.replayText = () => t('replay.finished', { count: events.length });
+        this.render();
+      },
+    });
+    this.replay.play();
+  }
+
+  endReplay() {
+    if (this.replay) this.replay.close();
+    this.replay = null;
+    this.replayText = () => '';
     this.render();
   }
 
@@ -119,7 +173,10 @@ export class MissionList {
   }
 
   select(missionId) {
-    if (missionId !== this.selectedId) this.statusText = () => '';
+    if (missionId !== this.selectedId) {
+      this.statusText = () => '';
+      if (this.replay) this.endReplay();
+    }
     this.selectedId = missionId;
     clearInterval(this.poller);
     this.poller = setInterval(() => {
@@ -166,8 +223,20 @@ export class MissionList {
     for (const [action, spec] of Object.entries(ACTIONS)) {
       detail.querySelector(`[data-action="${action}"]`).disabled = !spec.when.includes(selected.state);
     }
-    detail.querySelector('.timeline').replaceChildren(
-      renderTimeline(selected, this.history, new Date()));
+    detail.querySelector('[data-testid="replay-status"]').textContent = this.replayText();
+    detail.querySelector('[data-testid="replay-stop"]').hidden = !this.replay;
+    detail.querySelector('[data-testid="replay-play"]').hidden = Boolean(this.replay);
+    detail.querySelector('.timeline').dataset.replay = String(Boolean(this.replay));
+    detail.querySelector('.timeline').replaceChildren(this.replay
+      ? this.replayedTimeline(selected) : renderTimeline(selected, this.history, new Date()));
+  }
+
+  // The timeline as it stood at the replay's clock.
+  replayedTimeline(mission) {
+    const frame = this.replay.state();
+    const tasks = (mission.tasks || []).filter((task) => frame.history.has(task.id))
+      .map((task) => ({ ...task, progress: 0, ...frame.tasks.get(task.id) }));
+    return renderTimeline({ ...mission, tasks }, frame.history, frame.clock);
   }
 
   renderItem(mission) {

@@ -18,6 +18,7 @@ infrared sees through it).
 
 from __future__ import annotations
 
+import ctypes
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -87,6 +88,25 @@ class Frame:
     truth: tuple[TruthObject, ...]
 
 
+#: glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+KEEP_FREED_BYTES = 128 << 20
+MMAP_ABOVE_BYTES = 32 << 20
+
+
+def keep_frame_buffers() -> None:
+    """Ask the C allocator to keep freed frame-sized buffers for the next frame.
+
+    A frame allocates about 10 MB of temporaries, most above glibc's threshold for giving
+    memory back to the kernel, so every frame faulted 2,500 fresh pages in: half of a thermal
+    frame's CPU (29 ms against 13 ms). Process-wide and idempotent; without glibc, nothing.
+    """
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, MMAP_ABOVE_BYTES)
+        mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
+
+
 class Renderer:
     """One camera's renderer: pixel rays and noise are prepared once, frames are cheap."""
 
@@ -97,6 +117,7 @@ class Renderer:
         self.ground_map = ground_map
         self.k = k
         self.modality = modality
+        keep_frame_buffers()
         self._rays = camera_rays(k)
         self._rng = np.random.default_rng(seed)
         n = k.width_px * k.height_px

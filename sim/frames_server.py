@@ -2,8 +2,9 @@
 
 The simulation loop calls `tick(sim_s)` after every physics step. When a drone has a
 subscriber and its next frame slot has come (every 1/`rate_hz` sim seconds), its pose is taken
-there, in the loop's thread, so image, pose and time always belong together; a render thread
-draws the frames and hands each to the subscribed clients' sender threads. Nobody watching
+there, in the loop's thread, so image, pose and time always belong together; render threads
+(one drone each at a time, the oldest instant first) draw the frames and hand each to the
+subscribed clients' sender threads. Nobody watching
 costs nothing; when rendering cannot keep up with the sim clock (a high speed-up), the newest
 pose replaces one still waiting and the stream's rate drops instead of lagging behind.
 

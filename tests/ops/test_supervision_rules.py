@@ -16,7 +16,7 @@ from fleet.model import (
     VehicleSpec,
     VehicleState,
 )
-from fleet.supervisor import (
+from fleet.supervision_rules import (
     Phases,
     dispatch_vehicle,
     observe_task,

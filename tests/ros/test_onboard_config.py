@@ -43,6 +43,15 @@ def test_each_vehicle_gets_its_detectors_geolocator_and_uplink_with_the_password
     assert "s3cret" not in repr(config.credentials["uav1"])
 
 
+def test_simulated_drones_get_a_camera_bridge_each_on_their_own_port() -> None:
+    config = OnboardConfig(vehicle_ids=("uav0", "uav1", "uav2"), cameras=("thermal",),
+                           sim_camera_port=14620)
+    bridges = [s for s in node_specs(config) if s.name.endswith("/sim_bridge")]
+    assert [(b.name, b.args[3], b.args[-3:]) for b in bridges] == [
+        (f"uav{i}/sim_bridge", f"__ns:=/uav{i}", [f"port:={14620 + i}", "-p",
+                                                  "streams:=thermal"]) for i in range(3)]
+
+
 def test_a_credentials_file_names_the_entry_that_is_wrong(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text("uav0: {username: bridge-uav0, password: 'one two three four'}\n")

@@ -80,6 +80,16 @@ def test_detector_node_finds_the_labelled_people_and_survives_a_broken_frame(
                        every_s=0.5, action=lambda: publish(array_to_image(frame, "mono8")),
                        watch=[node])
         assert len(arrays[-1].detections) == len(got.detections)
+        # The simulator's thermal camera sends mono16 centi-kelvin: same people found.
+        centi_kelvin = (29000 + frame.astype(np.uint16) * 10).astype(np.uint16)
+        count = len(arrays)
+        probe.wait_for(lambda: len(arrays) > count, 30, "detections on a mono16 frame",
+                       every_s=0.5, action=lambda: publish(array_to_image(centi_kelvin,
+                                                                          "mono16")),
+                       watch=[node])
+        people16 = [Box(x1=d.x1, y1=d.y1, x2=d.x2, y2=d.y2) for d in arrays[-1].detections
+                    if d.label == "person"]
+        assert sum(max(t.iou(b) for b in people16) >= 0.3 for t in truth) >= 7
         assert node.poll() is None
     finally:
         probe.close()

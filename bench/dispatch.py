@@ -36,7 +36,7 @@ from fleet.store.operations import (
     TaskRecord,
     utc_now,
 )
-from fleet.supervisor import LIVE, OPEN_INCIDENTS
+from fleet.supervision_rules import LIVE, OPEN_INCIDENTS
 
 RESULTS = Path(__file__).with_name("results") / "dispatch.json"
 LAT0, LON0 = 22.5431, 114.0579

@@ -11,7 +11,7 @@ stored with tasks and incidents. `fleet.supervisor` applies them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from fleet.dispatch import DispatchRequest, DispatchVehicle, Explanation, VehicleProfile
@@ -19,8 +19,8 @@ from fleet.lifecycle import IncidentState, TaskState
 from fleet.model import LandedState, LinkState, Telemetry, VehicleState
 from fleet.templates import PlanVehicle, TaskPlan
 from mission.geodesy import distance_m
+from mission.items import Loiter, Takeoff, Waypoint, item_from_dict, item_to_dict
 from mission.items import ReturnToLaunch as ReturnToLaunchItem
-from mission.items import Takeoff, Waypoint, item_from_dict, item_to_dict
 from mission.plan import Plan
 
 #: A task whose vehicle is (about to be) working on its share; LIVE adds the way home.
@@ -150,6 +150,18 @@ def rest_of_share(plan: dict[str, Any], from_item: int, start: PlanVehicle,
     return TaskPlan(vehicle_id=start.id, items=tuple([*head, *work, items[-1]]),
                     work_from=len(head), return_from=len(head) + len(work),
                     summary=f"rest of: {plan['summary']}")
+
+
+def with_watch(plan: TaskPlan, watch_s: float) -> TaskPlan | None:
+    """The plan with its watch (the last timed loiter of the work) lasting `watch_s`; None
+    when the plan has no watch left to change."""
+    items = list(plan.items)
+    k = next((k for k in range(plan.return_from - 1, plan.work_from - 1, -1)
+              if isinstance(items[k], Loiter) and items[k].hold_s > 0), None)
+    if k is None:
+        return None
+    items[k] = replace(items[k], hold_s=watch_s)
+    return replace(plan, items=tuple(items))
 
 
 def own_plan(vehicle_id: str, plan: Plan, name: str) -> TaskPlan:

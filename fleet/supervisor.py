@@ -83,6 +83,7 @@ from fleet.supervision_rules import (
     plan_doc,
     remaining_work_s,
     rest_of_share,
+    with_watch,
     work_left_s,
 )
 from fleet.templates import PlanVehicle, TaskPlan, TemplateSettings, build_plans
@@ -395,6 +396,63 @@ class Supervisor:
                 if not others and incident.state in OPEN_INCIDENTS:
                     self._move_incident(incident, IncidentState.CANCELLED)
             return self.mission(mission_id)
+
+    async def set_watch(self, mission_id: str, watch_s: float) -> MissionRecord:
+        """Watch the scene for `watch_s` from now (from arrival, for a vehicle still on its
+        way): the rest of each working task's share goes to its vehicle again with that watch.
+        """
+        async with self._lock:
+            m = self.mission(mission_id)
+            if m.state is not MissionState.ACTIVE:
+                raise CommandRefused(f"mission {mission_id} is {m.state}: only an active "
+                                     "mission's watch can change")
+            changes: list[tuple[TaskRecord, TaskPlan]] = []
+            for task in self._store.tasks(mission_id, states=frozenset(
+                    {TaskState.TRANSIT, TaskState.ON_STATION})):
+                t = self._fleet.state(task.vehicle_id).telemetry
+                if task.id in self._launching or t is None or t.lat_deg is None \
+                        or t.lon_deg is None:
+                    continue
+                rest = rest_of_share(task.plan, task.plan.get("reached", task.plan["work_from"]),
+                                     PlanVehicle(id=task.vehicle_id, lat_deg=t.lat_deg,
+                                                 lon_deg=t.lon_deg),
+                                     self._s.templates.transit_alt_m)
+                watched = with_watch(rest, watch_s)
+                if watched is not None:
+                    changes.append((task, watched))
+                    self._launching.add(task.id)  # not followed while its plan changes
+            if not changes:
+                raise CommandRefused(f"no vehicle of mission {mission_id} has a watch ahead")
+        try:
+            reasons = await asyncio.gather(*(self._fly(t.vehicle_id, p) for t, p in changes))
+        finally:
+            self._launching.difference_update(t.id for t, _ in changes)
+        async with self._lock:
+            for (task, plan), reason in zip(changes, reasons, strict=True):
+                fresh = self._store.task(task.id)
+                if reason or fresh is None:
+                    continue
+                kept = {k: task.plan[k] for k in ("relieves", "replaces") if k in task.plan}
+                fresh = self._store.save_task(replace(
+                    fresh, plan=plan_doc(plan, task.plan["share"], **kept), progress=0.0))
+                self._publish("task", _task_event(
+                    fresh, f"watch set to {watch_s:.0f} s by an operator"))
+            refused = [f"{t.vehicle_id}: {r}" for (t, _), r in zip(changes, reasons, strict=True)
+                       if r]
+            if refused:
+                raise CommandRefused("; ".join(refused))
+            return self.mission(mission_id)
+
+    async def _fly(self, vehicle_id: str, plan: TaskPlan) -> str:
+        """Upload `plan` to a flying vehicle and start it; the refusal's reason, or ""."""
+        try:
+            result = await self._fleet.link(vehicle_id).upload_mission(plan.mission_items())
+            if not result.ok:
+                return f"upload refused: {result.reason}"
+            result = await self._fleet.command(vehicle_id, StartMission())
+            return "" if result.ok else f"mission start refused: {result.reason}"
+        except Exception as e:  # a link that breaks mid-upload is a refusal, not a crash
+            return f"upload failed: {e}"
 
     async def _hold_or_go(self, mission_id: str, target: MissionState,
                           command: Command) -> MissionRecord:

@@ -308,3 +308,24 @@ async def test_a_drone_turning_home_on_low_battery_is_replaced(tmp_path: Path) -
         assert failing["id"] in (taking_over["relieves"], taking_over["replaces"])
         await s.wait(path, lambda m: m["tasks"][1]["state"] == "on_station", "uav1 there", 40)
         assert distance_to_m(s, "uav1", 0, 0) < 250
+
+
+async def test_an_operator_extends_the_watch_on_scene(tmp_path: Path) -> None:
+    drones = [Drone(id="uav0", east_m=-400, north_m=0)]
+    async with scenario(tmp_path, drones, SUPERVISION) as s:  # a 60 s watch by default
+        incident = await s.post("/api/incidents", fire(0, 0), expect=201)
+        path = f"/api/missions/{incident['mission_ids'][0]}"
+        await s.wait(path, lambda m: task_states(m) == ["on_station"], "on station", 30)
+
+        watch_s = 400.0
+        changed = await s.post(f"{path}/watch", {"watch_s": watch_s})
+        changed_at = time.monotonic()
+        holds = [i["hold_s"] for i in changed["tasks"][0]["plan"]["items"]
+                 if i["kind"] == "loiter"]
+        assert holds == [watch_s] and task_states(changed) == ["on_station"]
+        await s.wait(path, lambda m: task_states(m) == ["returning"], "returning", 60)
+        watched_s = (time.monotonic() - changed_at) * s.sim.speedup  # simulated seconds
+        assert watched_s >= 0.9 * watch_s  # at least the new watch, not the 60 s one
+        assert distance_to_m(s, "uav0", -400, 0) > 300  # it had stayed at the fire until then
+        refused = await s.client.post(f"{path}/watch", json={"watch_s": 5})
+        assert refused.status_code == 422

@@ -24,6 +24,7 @@ from fleet.supervision_rules import (
     plan_doc,
     remaining_work_s,
     rest_of_share,
+    with_watch,
     work_left_s,
 )
 from fleet.templates import PlanVehicle, build_plans
@@ -139,3 +140,17 @@ def test_an_operators_plan_gets_its_phases_and_a_final_return() -> None:
     assert (p.work_from, p.return_from) == (2, 3)  # on station once past the first waypoint
     again = own_plan("uav0", Plan(items=p.items), "again.plan")
     assert len(again.items) == 4  # an RTL already there is not doubled
+
+
+def test_the_watch_is_the_last_timed_loiter_of_the_work() -> None:
+    report = check_incident(type="fire", geometry={"type": "Point",
+                                                   "coordinates": [114.05, 22.54]}, priority=1)
+    plan = build_plans(report, [PlanVehicle(id="uav0", lat_deg=22.535, lon_deg=114.045)])[0]
+    longer = with_watch(plan, 900.0)
+    assert longer is not None
+    holds = [(i.hold_s) for i in longer.items if isinstance(i, Loiter)]
+    assert holds == [900.0] and len(longer.items) == len(plan.items)
+    search = check_incident(type="traffic_accident", priority=2, geometry={
+        "type": "Point", "coordinates": [114.05, 22.54]})
+    no_watch = build_plans(search, [PlanVehicle(id="uav0", lat_deg=22.535, lon_deg=114.045)])[0]
+    assert with_watch(no_watch, 900.0) is None

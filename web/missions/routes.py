@@ -15,6 +15,9 @@ Shapes (see /docs for the full schemas):
   `/resume` (they carry on with their plan), `/abort` (every vehicle returns to its dock; the
   incident is cancelled when no other mission serves it) → 200 `MissionOut`; 409 with the
   reason when the state table forbids the move or a vehicle refuses.
+- `POST /api/missions/{id}/watch` `{"watch_s": 600}` → 200 `MissionOut`: the vehicles keep
+  watching the scene for `watch_s` from now (from arrival when still on the way); the rest of
+  their plan is uploaded again with that watch. 409 when no vehicle has a watch ahead.
 
 Users see and act on their departments' missions only (403 with the reason otherwise).
 """
@@ -25,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile, status
+from pydantic import BaseModel, Field
 
 from fleet.lifecycle import MissionState
 from fleet.store.operations import MissionRecord
@@ -109,6 +113,22 @@ async def resume_mission(mission_id: str, supervisor: SupervisorDep, principal: 
 async def abort_mission(mission_id: str, supervisor: SupervisorDep, principal: PrincipalDep,
                         request: Request) -> MissionOut:
     return await _act(supervisor, principal, request, mission_id, supervisor.abort_mission)
+
+
+class WatchBody(BaseModel):
+    watch_s: float = Field(ge=10.0, le=4 * 3600.0, description="seconds on station from now")
+
+
+@router.post("/{mission_id}/watch", responses={**_NOT_FOUND, **_FORBIDDEN, **_CONFLICT})
+async def set_watch(mission_id: str, body: WatchBody, supervisor: SupervisorDep,
+                    principal: PrincipalDep, request: Request) -> MissionOut:
+    """Extend (or shorten) the watch on scene; reliefs follow if it outlasts a battery."""
+    request.state.audit_action = "set_watch"
+    with refusals_as_http():
+        m = supervisor.mission(mission_id)
+        require(principal, Action.MANAGE_MISSIONS, m.department)
+        m = await supervisor.set_watch(mission_id, body.watch_s)
+    return _out(supervisor, m)
 
 
 async def _act(supervisor: Supervisor, principal: Principal, request: Request, mission_id: str,

@@ -142,3 +142,22 @@ async def test_with_dispatch_at_once_ticked_an_incident_is_reported_without_a_pr
     await page.get_by_test_id("incident-auto").wait_for()
     assert await page.get_by_test_id("incident-auto").is_checked()
     await alarm.wait_for()  # still no vehicle for it: alarmed again after the reload
+
+
+async def test_an_area_too_large_to_search_is_refused_with_the_field_and_the_reason(
+    open_console: OpenConsole,
+) -> None:
+    page = await open_console(Role.FIRE_OPERATOR, 1366, 768)
+    await page.get_by_test_id("incident-type").select_option("person_search")
+    await page.get_by_test_id("incident-draw-area").click()
+    box = await _box(page, "#map")
+    for dx, dy in [(-200, -150), (200, -150), (200, 150), (-200, 150)]:  # km across at zoom 13
+        await page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+    await page.keyboard.press("Enter")
+    await page.get_by_test_id("incident-preview").click()
+    status = page.get_by_test_id("incident-status")
+    await page.locator('[data-testid="incident-status"].error').wait_for()
+    text = await status.inner_text()
+    assert text.startswith("预览调度：geometry: area ") and "km²" in text
+    assert await page.get_by_test_id("proposal").is_hidden()
+    assert await page.locator('[data-testid^="incident-item-"]').count() == 0  # nothing stored

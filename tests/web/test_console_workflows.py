@@ -280,3 +280,41 @@ def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mi
     expect(page.locator("#incidents h2")).to_have_text("Incidents", timeout=10_000)
     expect(page.locator('[data-testid^="incident-item-"]').first).to_have_attribute(
         "data-state", "cancelled")
+
+
+def test_a_person_search_area_drawn_on_the_map_is_dispatched_to_a_thermal_drone(
+    page: Page,
+) -> None:
+    page.get_by_test_id("input-username").fill(OPERATOR)
+    page.get_by_test_id("input-password").fill(OPERATOR_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator('[data-testid^="vehicle-marker-"]')).to_have_count(3, timeout=20_000)
+
+    page.get_by_test_id("incident-type").select_option("person_search")
+    page.get_by_test_id("incident-draw-area").click()
+    expect(page.get_by_test_id("incident-status")).to_contain_text("Enter")  # how to close
+    box = page.get_by_test_id("vehicle-marker-uav1").bounding_box()  # idle on its dock
+    assert box is not None
+    x0, y0 = box["x"] + box["width"] / 2 - 90, box["y"] + box["height"] / 2 + 30
+    for dx, dy in [(0, 0), (50, 0), (50, 40), (0, 40)]:
+        page.mouse.click(x0 + dx, y0 + dy)
+    page.keyboard.press("Enter")  # closes the area
+    expect(page.get_by_test_id("incident-place-text")).to_contain_text("4 个角点的区域")
+    page.get_by_test_id("incident-preview").click()
+
+    expect(page.get_by_test_id("proposal")).to_be_visible(timeout=10_000)
+    expect(page.locator('[data-testid^="proposal-task-"]')).to_have_count(1)
+    expect(page.get_by_test_id("proposal-task-uav1")).to_contain_text("uav1")  # the nearest
+    expect(page.get_by_test_id("proposal-candidate-uav1")).to_have_attribute(
+        "data-verdict", "chosen")
+    expect(page.get_by_test_id("proposal-candidate-ugv0")).to_have_attribute(
+        "data-verdict", "rejected")  # a rover cannot search from above
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_test_id("incident-status")).to_contain_text("已创建")
+    shape = page.locator('[data-testid^="incident-shape-"]').last
+    expect(shape).to_have_attribute("data-state", re.compile("^(dispatched|active)$"))
+    row = page.locator('[data-testid^="timeline-task-"]:has-text("uav1")')
+    expect(row).to_have_attribute("data-state", re.compile("^(launching|transit|on_station)$"),
+                                  timeout=20_000)
+    page.screenshot(path=str(ARTIFACTS / "console-area.png"))

@@ -109,8 +109,8 @@ export class AlarmPanel {
       Object.assign(open, { severity, text, at, repeats: open.repeats + 1 });
     } else {
       this.alarms.unshift({
-        id: this.nextId, key, severity, text, vehicleId, incidentId, position, at, acknowledged: false,
-        repeats: 0,
+        id: this.nextId, key, severity, text, vehicleId, incidentId, position, at,
+        acknowledged: false, repeats: 0,
       });
       this.nextId += 1;
       if (this.beeper.play(severity)) this.root.dataset.beeps = String(this.beeper.played);
@@ -130,7 +130,8 @@ export class AlarmPanel {
 
   acknowledgeAll() {
     for (const alarm of this.alarms) {
-      if (!alarm.acknowledged) Object.assign(alarm, { acknowledged: true, acknowledgedAt: new Date() });
+      if (alarm.acknowledged) continue;
+      Object.assign(alarm, { acknowledged: true, acknowledgedAt: new Date() });
     }
     this.trim();
     this.render();

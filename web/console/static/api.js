@@ -30,7 +30,7 @@ export async function sendCommand(vehicleId, body) {
     });
   const payload = await response.json().catch(() => ({}));
   if (response.ok) return { ok: true, status: response.status, detail: payload.reason || '' };
-  return { ok: false, status: response.status, detail: describeError(payload.detail, response.status) };
+  return refusal(response, payload);
 }
 
 // POST a JSON body; the answer as { ok: true, status, data } or { ok: false, status, detail }.
@@ -42,7 +42,12 @@ export async function postJson(path, body) {
   });
   const payload = await response.json().catch(() => ({}));
   if (response.ok) return { ok: true, status: response.status, data: payload };
-  return { ok: false, status: response.status, detail: describeError(payload.detail, response.status) };
+  return refusal(response, payload);
+}
+
+function refusal(response, payload) {
+  const detail = describeError(payload.detail, response.status);
+  return { ok: false, status: response.status, detail };
 }
 
 // A server's refusal in one line: FastAPI's validation errors ({loc, msg}), the API's own

@@ -123,7 +123,8 @@ function renderPanel() {
   $('panel-link').dataset.value = vehicle.link;
   $('panel-armed').textContent = t(vehicle.armed ? 'vehicle.is_armed' : 'vehicle.is_disarmed');
   $('panel-armed').dataset.value = String(Boolean(vehicle.armed));
-  $('panel-mode').textContent = `${tValue('mode', vehicle.flight_mode)} · ${tValue('landed', vehicle.landed_state)}`;
+  $('panel-mode').textContent = `${tValue('mode', vehicle.flight_mode)} · ${
+    tValue('landed', vehicle.landed_state)}`;
   $('panel-mode').dataset.value = `${vehicle.flight_mode} ${vehicle.landed_state}`;
   $('panel-battery').textContent = formatQuantity(vehicle.battery_pct, 'pct');
   $('panel-alt').textContent = formatQuantity(vehicle.alt_rel_m, 'm', 1);
@@ -246,7 +247,9 @@ function renderStream(state) {
 // The server's refusals the operator meets most, in their language; others as the server says.
 function signInError(result) {
   if (result.status === 401) return t('sign_in.wrong');
-  if (result.status === 429) return t('sign_in.rate_limited', { seconds: result.retryAfterS ?? '—' });
+  if (result.status === 429) {
+    return t('sign_in.rate_limited', { seconds: result.retryAfterS ?? '—' });
+  }
   return t('sign_in.failed', { detail: result.detail });
 }
 

@@ -160,7 +160,8 @@ export function formatDuration(seconds) {
   const minutes = Math.trunc(whole / 60);
   const rest = Math.abs(whole % 60);
   if (Math.abs(minutes) >= 60) {
-    return `${formatQuantity(Math.trunc(minutes / 60), 'h')} ${formatQuantity(Math.abs(minutes % 60), 'min')}`;
+    const hours = formatQuantity(Math.trunc(minutes / 60), 'h');
+    return `${hours} ${formatQuantity(Math.abs(minutes % 60), 'min')}`;
   }
   return rest ? `${formatQuantity(minutes, 'min')} ${formatQuantity(rest, 's')}`
     : formatQuantity(minutes, 'min');

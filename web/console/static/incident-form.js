@@ -196,12 +196,12 @@ export class IncidentForm {
     this.plans.clearLayers();
     for (const task of tasks) {
       const points = itemLatLngs(task.items);
-      if (points.length > 1) L.polyline(points, { ...PLAN_STYLE, interactive: false }).addTo(this.plans);
+      if (points.length > 1) {
+        L.polyline(points, { ...PLAN_STYLE, interactive: false }).addTo(this.plans);
+      }
     }
     this.root.querySelector('.proposal-body')
       .replaceChildren(renderExplanation(this.preview.explanation));
-    this.$('proposal-confirm').disabled = tasks.length === 0
-      && !(this.preview.explanation || { candidates: [] }).candidates.some((c) => c.verdict === 'chosen');
     this.$('proposal-confirm').focus();
   }
 

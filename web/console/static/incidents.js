@@ -115,7 +115,8 @@ export class IncidentList {
 
   renderItem(incident) {
     const item = document.createElement('li');
-    item.className = `incident state-${incident.state}${incident.id === this.selectedId ? ' selected' : ''}`;
+    item.className = `incident state-${incident.state}`;
+    item.classList.toggle('selected', incident.id === this.selectedId);
     item.setAttribute('data-testid', `incident-item-${incident.id}`);
     item.dataset.state = incident.state;
     const button = document.createElement('button');

@@ -38,9 +38,11 @@ export class OperationsLayers {
       const g = incident.geometry;
       const style = { color: colour, weight: 2, fillOpacity: 0.2 };
       const shape = g.type === 'Point'
-        ? L.circleMarker([g.coordinates[1], g.coordinates[0]], { ...style, radius: 10, fillOpacity: 0.6 })
+        ? L.circleMarker([g.coordinates[1], g.coordinates[0]],
+          { ...style, radius: 10, fillOpacity: 0.6 })
         : L.polygon(g.coordinates[0].map(([lon, lat]) => [lat, lon]), style);
-      shape.bindTooltip(`${incident.id} · ${tValue('incident.type', incident.type)} · P${incident.priority}`);
+      const type = tValue('incident.type', incident.type);
+      shape.bindTooltip(`${incident.id} · ${type} · P${incident.priority}`);
       shape.on('click', () => this.onSelectIncident(incident.id));
       shape.addTo(this.incidents);
       const element = shape.getElement && shape.getElement();
@@ -59,8 +61,10 @@ export class OperationsLayers {
         if (!colour) continue; // ended: its plan is history
         const points = itemLatLngs(task.plan && task.plan.items);
         if (points.length < 2) continue;
-        const line = L.polyline(points, { color: colour, weight: 3, opacity: 0.75, dashArray: '8 6' });
-        line.bindTooltip(`${mission.id} · ${task.vehicle_id} · ${tValue('task.state', task.state)}`);
+        const line = L.polyline(points,
+          { color: colour, weight: 3, opacity: 0.75, dashArray: '8 6' });
+        const state = tValue('task.state', task.state);
+        line.bindTooltip(`${mission.id} · ${task.vehicle_id} · ${state}`);
         line.addTo(this.plans);
         const element = line.getElement && line.getElement();
         if (element) element.setAttribute('data-testid', `plan-${task.id}`);
@@ -86,7 +90,8 @@ export class OperationsLayers {
     }
     drawn.circle.setLatLng(position).setRadius(Math.max(event.sigma_major_m || 0, 1));
     drawn.marker.setLatLng(position);
+    const confidence = formatQuantity((event.confidence ?? 0) * 100, 'pct');
     drawn.marker.bindTooltip(`${tValue('label', event.label)} · ${event.vehicle_id} · `
-      + `${formatQuantity((event.confidence ?? 0) * 100, 'pct')} · ±${formatDistance(event.sigma_major_m)}`);
+      + `${confidence} · ±${formatDistance(event.sigma_major_m)}`);
   }
 }

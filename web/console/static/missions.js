@@ -221,7 +221,8 @@ export class MissionList {
     if (!selected) return;
     detail.querySelector('[data-testid="mission-status"]').textContent = this.statusText();
     for (const [action, spec] of Object.entries(ACTIONS)) {
-      detail.querySelector(`[data-action="${action}"]`).disabled = !spec.when.includes(selected.state);
+      const button = detail.querySelector(`[data-action="${action}"]`);
+      button.disabled = !spec.when.includes(selected.state);
     }
     detail.querySelector('[data-testid="replay-status"]').textContent = this.replayText();
     detail.querySelector('[data-testid="replay-stop"]').hidden = !this.replay;
@@ -241,11 +242,15 @@ export class MissionList {
 
   renderItem(mission) {
     const item = document.createElement('li');
-    item.className = `mission state-${mission.state}${mission.id === this.selectedId ? ' selected' : ''}`;
+    item.className = `mission state-${mission.state}`;
+    item.classList.toggle('selected', mission.id === this.selectedId);
     item.setAttribute('data-testid', `mission-item-${mission.id}`);
     item.dataset.state = mission.state;
-    const progress = missionProgress(mission);
-    item.dataset.progress = String(progress);
+    // An aborted or failed mission's vehicles flew home on a recall, not through the plan:
+    // a percentage would claim work that was never done.
+    const ended = mission.state === 'aborted' || mission.state === 'failed';
+    const progress = ended ? null : missionProgress(mission);
+    item.dataset.progress = String(progress ?? '');
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'mission-name';
@@ -258,12 +263,13 @@ export class MissionList {
     state.textContent = tValue('mission.state', mission.state);
     const bar = document.createElement('progress');
     bar.max = 1;
-    bar.value = progress;
+    bar.value = progress ?? 0;
+    bar.hidden = ended;
     bar.setAttribute('aria-label', t('missions.progress'));
     const percent = document.createElement('span');
     percent.className = 'number';
     percent.setAttribute('data-testid', `mission-progress-${mission.id}`);
-    percent.textContent = formatQuantity(progress * 100, 'pct');
+    percent.textContent = ended ? '' : formatQuantity(progress * 100, 'pct');
     const time = document.createElement('time');
     time.dateTime = mission.created_at;
     time.textContent = formatTime(mission.created_at);

@@ -124,7 +124,8 @@ export class Replay {
   }
 
   state() {
+    const spanMs = this.endMs - this.startMs;
     return { clock: new Date(this.clockMs), tasks: this.tasks, history: this.history,
-      fraction: this.endMs > this.startMs ? (this.clockMs - this.startMs) / (this.endMs - this.startMs) : 1 };
+      fraction: spanMs > 0 ? (this.clockMs - this.startMs) / spanMs : 1 };
   }
 }

@@ -41,7 +41,8 @@ export function renderTimeline(mission, history, now) {
     row.dataset.state = task.state;
     row.dataset.progress = String(task.progress);
     const head = element('div', 'timeline-head');
-    head.append(element('span', 'task-name', t('missions.task', { task: task.id, vehicle: task.vehicle_id })),
+    const name = t('missions.task', { task: task.id, vehicle: task.vehicle_id });
+    head.append(element('span', 'task-name', name),
       element('span', `badge state-${task.state}`, tValue('task.state', task.state)));
     const bar = element('progress');
     bar.max = 1;

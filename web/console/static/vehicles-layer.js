@@ -39,7 +39,8 @@ export class VehiclesLayer {
     const position = [vehicle.lat, vehicle.lon];
     let marker = this.markers.get(vehicle.id);
     if (!marker) {
-      marker = L.marker(position, { icon: vehicleIcon(vehicle), zIndexOffset: 1000 }).addTo(this.map);
+      marker = L.marker(position, { icon: vehicleIcon(vehicle), zIndexOffset: 1000 })
+        .addTo(this.map);
       marker.on('click', () => this.onSelect(vehicle.id));
       this.markers.set(vehicle.id, marker);
       this.trails.set(vehicle.id, L.polyline([position], {

@@ -96,6 +96,62 @@ def test_detector_node_finds_the_labelled_people_and_survives_a_broken_frame(
         assert stop(node) == 0, (tmp_path / "detector.log").read_text()
 
 
+def test_detector_node_sizes_people_from_the_pose_and_focal_length(ros_domain: int,
+                                                                   tmp_path: Path) -> None:
+    """The simulator's thermal lens (50 degrees over 640 px, f = 686 px) 93 m above the ground
+    shows a 0.6 x 0.95 m person as 4.4 x 7 px: found once pose and intrinsics say so, missed
+    at the default 12 x 19 px."""
+    from sensor_msgs.msg import CameraInfo, Image
+    from skywatch_interfaces.msg import DetectionArray, VehiclePose
+    from skywatch_perception.images import array_to_image
+
+    from perception.geolocate import Intrinsics
+    from tests.perception.synthetic import add_blob, thermal_ground, to_uint8
+
+    ground = thermal_ground(seed=5)
+    spots = [(100, 100), (300, 220), (500, 400), (200, 380), (450, 120)]
+    for x, y in spots:
+        add_blob(ground, x, y, 4, 7, delta=45)
+    frame = to_uint8(ground)
+    truth = [Box(x1=x, y1=y, x2=x + 4, y2=y + 7) for x, y in spots]
+    k = Intrinsics.from_hfov(640, 512, hfov_deg=50.0)
+    node = start(node_command("skywatch_detector", namespace="/uav5"),
+                 tmp_path / "detector.log")
+    probe = Probe("sizing_test")
+    try:
+        image_pub = probe.node.create_publisher(Image, "/uav5/thermal/image_raw", BEST_EFFORT)
+        pose_pub = probe.node.create_publisher(VehiclePose, "/uav5/pose", 10)
+        info_pub = probe.node.create_publisher(CameraInfo, "/uav5/thermal/camera_info", 10)
+        arrays = probe.collect(DetectionArray, "/uav5/detections")
+
+        def found() -> int:
+            boxes = [Box(x1=d.x1, y1=d.y1, x2=d.x2, y2=d.y2) for d in arrays[-1].detections
+                     if d.label == "person"]
+            return sum(max((t.iou(b) for b in boxes), default=0.0) >= 0.3 for t in truth)
+
+        probe.wait_for(lambda: arrays, 60, "detections at the default size", every_s=0.5,
+                       action=lambda: image_pub.publish(array_to_image(frame, "mono8")),
+                       watch=[node])
+        assert found() <= 1
+
+        def with_pose() -> None:
+            pose_pub.publish(VehiclePose(alt_amsl_m=93.0, alt_rel_m=93.0,
+                                         gimbal_pitch_deg=-90.0))
+            info = CameraInfo(width=640, height=512)
+            info.k = [k.fx_px, 0.0, k.cx_px, 0.0, k.fy_px, k.cy_px, 0.0, 0.0, 1.0]
+            info_pub.publish(info)
+            image_pub.publish(array_to_image(frame, "mono8"))
+
+        probe.wait_for(lambda: found() >= 4, 30, "the small people found", every_s=0.5,
+                       action=with_pose, watch=[node])
+        false = [d for d in arrays[-1].detections
+                 if max(t.iou(Box(x1=d.x1, y1=d.y1, x2=d.x2, y2=d.y2)) for t in truth) < 0.3]
+        assert len(false) <= 1, false
+    finally:
+        probe.close()
+        assert stop(node) == 0, (tmp_path / "detector.log").read_text()
+
+
 def test_geolocator_places_and_tracks_detections_on_the_ground(ros_domain: int,
                                                                tmp_path: Path) -> None:
     from sensor_msgs.msg import CameraInfo

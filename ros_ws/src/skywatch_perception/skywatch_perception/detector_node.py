@@ -5,14 +5,19 @@ sensor-data QoS and a queue of one, so a slow detector skips to the newest frame
 falling behind. Publishes `detections` (reliable) for every frame it looked at, empty when it
 found nothing. A frame that cannot be read is reported on the log (`/rosout`) and skipped.
 
+On thermal frames the expected size of a person comes from the ground sample distance: the
+vehicle's `pose` (height above home, gimbal pitch) and the camera's focal length
+(`thermal/camera_info`); until both have arrived, HIT-UAV's median box (12x19 px) is used.
+
 Parameters: `modality` (thermal | rgb), `model_path` (a YOLO-style ONNX file; empty for the
-shipped detectors), `min_score`, `person_w_px`/`person_h_px` (expected thermal person size;
-0 for HIT-UAV's median), `crop_margin_px` (-1 to send no evidence crops).
+shipped detectors), `min_score`, `person_w_px`/`person_h_px` (a fixed expected person size;
+0 to take it from the pose), `crop_margin_px` (-1 to send no evidence crops).
 """
 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -20,22 +25,27 @@ import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 from skywatch_interfaces.msg import Detection as DetectionMsg
-from skywatch_interfaces.msg import DetectionArray
+from skywatch_interfaces.msg import DetectionArray, VehiclePose
 
 from perception.detection import BadImage, Detection, Detector, Modality
 from perception.detectors import detector_for
 from perception.thermal import DEFAULT_PERSON_PX
 from skywatch_perception.evidence import crop_jpeg
 from skywatch_perception.images import image_to_array
+from skywatch_perception.person_size import bucket_person_px, centre_range_m, size_bucket
 
 #: Best effort like `qos_profile_sensor_data`, but only the newest frame waits.
 FRAME_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT,
                        history=HistoryPolicy.KEEP_LAST)
 DETECTIONS_QOS = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE,
                             history=HistoryPolicy.KEEP_LAST)
+STATE_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.BEST_EFFORT,
+                       history=HistoryPolicy.KEEP_LAST)  # accepts reliable publishers too
 IMAGE_TOPICS = {Modality.THERMAL: "thermal/image_raw", Modality.RGB: "camera/image_raw"}
+#: Detectors kept for different person sizes (each holds an ONNX session).
+SIZED_DETECTORS = 8
 
 
 def detection_id(vehicle: str, modality: Modality, stamp_sec: int, stamp_nanosec: int,
@@ -59,18 +69,48 @@ class DetectorNode(Node):
         person_w = float(self.declare_parameter("person_w_px", 0.0).value)
         person_h = float(self.declare_parameter("person_h_px", 0.0).value)
         self.crop_margin_px = int(self.declare_parameter("crop_margin_px", 8).value)
-        person_px = (person_w, person_h) if person_w > 0 and person_h > 0 else DEFAULT_PERSON_PX
-        self.detector: Detector = detector_for(self.modality, Path(model_path) if model_path
-                                               else None, person_px=person_px)
+        self.fixed_size = person_w > 0 and person_h > 0
+        person_px = (person_w, person_h) if self.fixed_size else DEFAULT_PERSON_PX
+        self.model_path = Path(model_path) if model_path else None
+        self.detector: Detector = detector_for(self.modality, self.model_path,
+                                               person_px=person_px)
+        self.sized: OrderedDict[int, Detector] = OrderedDict()
+        self.focal_px: float | None = None
+        self.range_m: float | None = None
         self.vehicle = self.get_namespace().strip("/").replace("/", "_") or "vehicle"
         self.frames_seen = 0
         self.frames_refused = 0
         self.publisher = self.create_publisher(DetectionArray, "detections", DETECTIONS_QOS)
         topic = IMAGE_TOPICS[self.modality]
         self.create_subscription(Image, topic, self.on_frame, FRAME_QOS)
+        if self.modality is Modality.THERMAL and not self.fixed_size and self.model_path is None:
+            self.create_subscription(VehiclePose, "pose", self.on_pose, STATE_QOS)
+            self.create_subscription(CameraInfo, "thermal/camera_info", self.on_camera_info,
+                                     STATE_QOS)
         self.get_logger().info(
             f"detecting {self.modality.value} on {self.resolve_topic_name(topic)} with "
             f"{type(self.detector).__name__}, min_score {self.min_score}")
+
+    def on_pose(self, msg: VehiclePose) -> None:
+        self.range_m = centre_range_m(msg.alt_rel_m, msg.gimbal_pitch_deg)
+
+    def on_camera_info(self, msg: CameraInfo) -> None:
+        self.focal_px = float(msg.k[0]) if msg.k[0] > 0 else None
+
+    def detector_now(self) -> Detector:
+        """The detector for the person size this frame should show (see `person_size`)."""
+        if self.focal_px is None or self.range_m is None:
+            return self.detector
+        bucket = size_bucket(self.focal_px, self.range_m)
+        if bucket not in self.sized:
+            person_px = bucket_person_px(bucket)
+            self.sized[bucket] = detector_for(self.modality, None, person_px=person_px)
+            self.get_logger().info(f"people expected at {person_px[0]:.1f}x{person_px[1]:.1f} "
+                                   f"px ({self.range_m:.0f} m, focal {self.focal_px:.0f} px)")
+            if len(self.sized) > SIZED_DETECTORS:
+                self.sized.popitem(last=False)
+        self.sized.move_to_end(bucket)
+        return self.sized[bucket]
 
     def on_frame(self, msg: Image) -> None:
         self.frames_seen += 1
@@ -78,7 +118,7 @@ class DetectorNode(Node):
         try:
             image = image_to_array(msg)
             started = time.perf_counter()
-            found = [d for d in self.detector.detect(image, self.modality)
+            found = [d for d in self.detector_now().detect(image, self.modality)
                      if d.score >= self.min_score]
             elapsed_ms = (time.perf_counter() - started) * 1000
         except BadImage as e:

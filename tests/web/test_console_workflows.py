@@ -238,6 +238,19 @@ def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mi
     page.keyboard.press("Enter")
     expect(mission).to_have_attribute("data-state", "active", timeout=10_000)
 
+    # A longer watch on scene: 12 minutes, in the plan the drone flies.
+    page.get_by_test_id("mission-watch-min").fill("12")
+    page.get_by_test_id("mission-watch").click()
+    expect(page.get_by_test_id("mission-status")).to_have_text("设置值守：完成", timeout=15_000)
+    mission_id = (mission.get_attribute("data-testid") or "").removeprefix("mission-item-")
+    token = httpx.post(f"{page.url.rstrip('/')}/api/auth/token", timeout=10, data={
+        "username": OPERATOR, "password": OPERATOR_PASSWORD}).json()["access_token"]
+    stored = httpx.get(f"{page.url.rstrip('/')}/api/missions/{mission_id}", timeout=10,
+                       headers={"Authorization": f"Bearer {token}"}).json()
+    holds_s = [i["hold_s"] for task in stored["tasks"] if task["state"] != "cancelled"
+               for i in task["plan"]["items"] if i["kind"] == "loiter" and i["hold_s"] > 0]
+    assert holds_s[-1] == 720.0
+
     # English, remembered across a reload.
     page.get_by_test_id("language").select_option("en")
     expect(page.locator("html")).to_have_attribute("lang", "en")

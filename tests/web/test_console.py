@@ -7,6 +7,7 @@ select a drone in the list, arm, take off, send it somewhere by clicking the map
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,6 +20,9 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect, sync_playwright
 
+from mission.formats.by_extension import WRITERS
+from mission.items import ReturnToLaunch, Takeoff, Waypoint
+from mission.plan import Plan
 from skywatch.layout import (
     SHENZHEN_LAT_DEG,
     SHENZHEN_LON_DEG,
@@ -210,3 +214,32 @@ def test_the_console_reconnects_after_a_server_restart_and_keeps_updating(
     assert armed.status_code == 200, armed.text
     expect(page.get_by_test_id("panel-armed")).to_have_text("armed", timeout=10_000)
     expect(page.get_by_test_id("command-status")).to_have_text("Arm: accepted")
+
+
+def test_a_plan_file_flown_by_a_chosen_drone_becomes_a_supervised_mission(
+    page: Page, tmp_path: Path
+) -> None:
+    expect(page.locator('[data-testid^="vehicle-marker-"]')).to_have_count(5, timeout=20_000)
+    page.get_by_test_id("vehicle-item-uav3").click()
+    dock_lat, dock_lon = _marker(page, "uav3")
+    north_lat = dock_lat + 200 / 111_000  # 200 m north of its dock
+    plan = Plan(items=(Takeoff(lat_deg=dock_lat, lon_deg=dock_lon, alt_m=30.0),
+                       Waypoint(lat_deg=north_lat, lon_deg=dock_lon, alt_m=30.0, hold_s=5.0),
+                       ReturnToLaunch()))
+    path = tmp_path / "patrol.plan"  # QGroundControl's format, as an operator would bring it
+    path.write_bytes(WRITERS[".plan"](plan))
+
+    page.get_by_test_id("plan-file").set_input_files(str(path))
+    page.get_by_test_id("btn-fly-plan").click()
+    expect(page.get_by_test_id("confirm-plan-dialog")).to_contain_text("patrol.plan")
+    page.get_by_test_id("confirm-plan-ok").click()
+    expect(page.get_by_test_id("command-status")).to_have_text(  # then the vehicle's answer
+        re.compile(r"^(Mission m-\d+ started|Start mission: accepted)$"), timeout=15_000)
+    row = page.locator('[data-testid^="timeline-task-"]:has-text("uav3")')
+    expect(row).to_have_attribute("data-state", re.compile("^(transit|on_station|returning)$"),
+                                  timeout=40_000)
+    page.wait_for_function(  # flying north toward the waypoint: 50 m or more from its dock
+        f"() => Number(document.querySelector('[data-testid=vehicle-marker-uav3]').dataset.lat)"
+        f" > {dock_lat + 50 / 111_000}", timeout=40_000)
+    lat, lon = _marker(page, "uav3")
+    assert abs(lon - dock_lon) < 0.0005  # straight north, within 50 m east-west

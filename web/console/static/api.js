@@ -45,6 +45,14 @@ export async function postJson(path, body) {
   return refusal(response, payload);
 }
 
+// POST a form (a file upload); the answer as postJson's.
+export async function postForm(path, form) {
+  const response = await authorizedFetch(path, { method: 'POST', body: form });
+  const payload = await response.json().catch(() => ({}));
+  if (response.ok) return { ok: true, status: response.status, data: payload };
+  return refusal(response, payload);
+}
+
 function refusal(response, payload) {
   const detail = describeError(payload.detail, response.status);
   return { ok: false, status: response.status, detail };

@@ -3,7 +3,7 @@
 // alarms.js). All text comes from the message catalogues (i18n.js).
 import * as L from '/static/vendor/leaflet/leaflet-src.esm.js';
 import { AlarmPanel } from '/static/alarms.js';
-import { getJson, postJson, sendCommand, SignedOut } from '/static/api.js';
+import { getJson, postForm, postJson, sendCommand, SignedOut } from '/static/api.js';
 import { confirmDialog } from '/static/dialog.js';
 import {
   currentLocale, formatLatLon, formatQuantity, initLocale, LOCALES, onLocaleChange, setLocale, t,
@@ -201,6 +201,32 @@ document.querySelector('.commands').addEventListener('click', (e) => {
 
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && gotoArmed) setGoto(false);
+});
+
+// An operator's own plan file (QGC .plan, .waypoints, GeoJSON, KML, Skywatch JSON) for the
+// selected vehicle: it takes off and flies it, supervised like any mission.
+$('fly-plan-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const vehicle = vehicles.get(selectedId);
+  const file = e.target.elements.file.files[0];
+  if (!vehicle || !file) return;
+  const ok = await confirmDialog({
+    title: t('plan.confirm_title', { vehicle: vehicle.name }),
+    body: t('plan.confirm', { vehicle: vehicle.name, file: file.name }),
+    confirmLabel: t('plan.fly'), danger: true, testid: 'confirm-plan',
+  });
+  if (!ok) return;
+  const form = new FormData(e.target);
+  form.set('vehicle_id', vehicle.id);
+  const result = await postForm('/api/missions', form);
+  lastCommandStatus = null;
+  showStatus(result.ok ? t('plan.started', { id: result.data.id })
+    : t('command.refused', { command: t('plan.fly'), reason: result.detail }), !result.ok);
+  if (result.ok) {
+    e.target.reset();
+    missions.put(result.data);
+    missions.select(result.data.id);
+  }
 });
 
 map.on('click', (e) => {

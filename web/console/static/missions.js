@@ -149,6 +149,12 @@ export class MissionList {
     this.onChange([...this.missions.values()]);
   }
 
+  // Keep a mission as the API returned it (after a POST) without waiting for its events.
+  put(mission) {
+    this.store(mission);
+    this.changed();
+  }
+
   async fetch(missionId) {
     try {
       this.store(await this.api.getJson(`/api/missions/${encodeURIComponent(missionId)}`));

@@ -38,7 +38,8 @@ def test_up_serves_the_default_fleet_linked_to_the_simulator(tmp_path: Path) -> 
     with output.open("wb") as out_file:
         proc = subprocess.Popen(
             [sys.executable, "-m", "skywatch", "up", "--port", str(port), "--base-port",
-             str(base), "--speedup", "5", "--data-dir", str(tmp_path / "data")],
+             str(base), "--speedup", "5", "--data-dir", str(tmp_path / "data"),
+             "--no-onboard"],  # tests/test_up_onboard.py runs the onboard nodes
             stdout=out_file, stderr=subprocess.STDOUT,
             env={k: v for k, v in os.environ.items() if k != "SKYWATCH_ADMIN_PASSWORD"},
         )

@@ -4,8 +4,9 @@ Four drones and a rover at their docks (20x speed-up). The operator signs in (th
 Chinese until they switch), reports a fire by clicking the map, reads the dispatcher's proposal,
 confirms it, watches the nearest thermal drone take off and the mission advance on its timeline,
 acknowledges the alarm the new incident raised, pauses and resumes the mission behind a
-confirmation, switches the console to English, calls the fire off and replays the mission
-from the event log. Screenshots go to `test-artifacts/`.
+confirmation, switches the console to English, calls the fire off, replays the mission from
+the event log and switches back to Chinese. Screenshots go to the test's tmp dir; their paths
+are printed (`-rP` shows them) and recorded as the test's `screenshot` properties.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -36,7 +37,6 @@ from tests.sim_harness import start_sim
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SKYWATCH = str(Path(sys.executable).with_name("skywatch"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--autoplay-policy=no-user-gesture-required"]
@@ -120,6 +120,24 @@ def page(console_url: str) -> Iterator[Page]:
         assert errors == []  # no script failed along the way
 
 
+Screenshot = Callable[[Page, str], Path]
+
+
+@pytest.fixture
+def screenshot(tmp_path: Path, record_property: Callable[[str, object], None]) -> Screenshot:
+    """Save the page as `<tmp>/<name>.png`, print the path and attach it to the report."""
+
+    def take(page: Page, name: str) -> Path:
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=str(path))
+        assert path.stat().st_size > 10_000  # a rendered console, not a blank page
+        print(f"screenshot: {path}")
+        record_property("screenshot", str(path))
+        return path
+
+    return take
+
+
 def _marker_position(page: Page, vehicle_id: str) -> tuple[float, float]:
     marker = page.get_by_test_id(f"vehicle-marker-{vehicle_id}")
     return (float(marker.get_attribute("data-lat") or "nan"),
@@ -127,9 +145,8 @@ def _marker_position(page: Page, vehicle_id: str) -> tuple[float, float]:
 
 
 def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mission(
-    page: Page,
+    page: Page, screenshot: Screenshot,
 ) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
     # Signing in, in Chinese: the default language.
     expect(page.get_by_test_id("sign-in")).to_be_visible()
     expect(page.get_by_test_id("btn-sign-in")).to_have_text("登录")
@@ -177,7 +194,7 @@ def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mi
     expect(rover).to_have_attribute("data-verdict", "rejected")
     assert rover.locator(".reasons").inner_text().strip() != ""
     assert page.locator(".leaflet-overlay-pane path").count() >= 1  # the proposed route drawn
-    page.screenshot(path=str(ARTIFACTS / "console-proposal.png"))
+    screenshot(page, "console-proposal")
 
     # Confirm (the confirm button has the focus: Enter), and the incident exists.
     expect(page.get_by_test_id("proposal-confirm")).to_be_focused()
@@ -223,7 +240,7 @@ def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mi
         ".dataset.progress) > 0", timeout=40_000)
     progress = float(row.get_attribute("data-progress") or "0")
     assert 0.0 < progress <= 1.0
-    page.screenshot(path=str(ARTIFACTS / "console-mission.png"))
+    screenshot(page, "console-mission")
 
     # Pause and resume behind a confirmation; Esc declines, the button confirms.
     page.get_by_test_id("mission-pause").click()
@@ -260,7 +277,7 @@ def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mi
     expect(page.get_by_test_id("stream-status")).to_have_text("live")
     expect(page.get_by_test_id("user")).to_contain_text("fire operator")
     expect(row.locator(".badge")).to_have_text(re.compile("^(in transit|on station|returning)$"))
-    page.screenshot(path=str(ARTIFACTS / "console-english.png"))
+    screenshot(page, "console-english")
 
     # Calling the fire off: the mission is aborted and uav0 heads home.
     incident.locator(".incident-name").click()
@@ -284,7 +301,7 @@ def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mi
     assert "state-launching" in replayed.evaluate_all("items => items.map((i) => i.className)")
     track = page.get_by_test_id("replay-marker-uav0")
     assert int(track.get_attribute("data-points") or "0") >= 10
-    page.screenshot(path=str(ARTIFACTS / "console-replay.png"))
+    screenshot(page, "console-replay")
     page.get_by_test_id("replay-stop").click()
     expect(track).to_have_count(0)
     expect(page.get_by_test_id("mission-timeline")).to_have_attribute("data-replay", "false")
@@ -294,9 +311,19 @@ def test_a_fire_operator_reports_a_fire_confirms_the_dispatch_and_follows_the_mi
     expect(page.locator('[data-testid^="incident-item-"]').first).to_have_attribute(
         "data-state", "cancelled")
 
+    # And back to Chinese: every panel's text follows at once, without a reload.
+    page.get_by_test_id("language").select_option("zh-CN")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("#incidents h2")).to_have_text("事件")
+    expect(page.locator(".alarm-panel h2")).to_have_text("告警")
+    expect(page.get_by_test_id("stream-status")).to_have_text("实时")
+    expect(page.get_by_test_id("user")).to_contain_text("消防操作员")
+    expect(page.get_by_test_id("incident-preview")).not_to_have_text(re.compile("[A-Za-z]{4}"))
+    screenshot(page, "console-chinese-again")
+
 
 def test_a_person_search_area_drawn_on_the_map_is_dispatched_to_a_thermal_drone(
-    page: Page,
+    page: Page, screenshot: Screenshot,
 ) -> None:
     page.get_by_test_id("input-username").fill(OPERATOR)
     page.get_by_test_id("input-password").fill(OPERATOR_PASSWORD)
@@ -330,4 +357,4 @@ def test_a_person_search_area_drawn_on_the_map_is_dispatched_to_a_thermal_drone(
     row = page.locator('[data-testid^="timeline-task-"]:has-text("uav1")')
     expect(row).to_have_attribute("data-state", re.compile("^(launching|transit|on_station)$"),
                                   timeout=20_000)
-    page.screenshot(path=str(ARTIFACTS / "console-area.png"))
+    screenshot(page, "console-area")

@@ -159,6 +159,40 @@ async def test_readers_filter_by_seq_label_incident_and_department(tmp_path: Pat
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "since"]
 
 
+async def test_objects_read_back_as_each_tracks_latest_state_by_department(
+        tmp_path: Path) -> None:
+    """What a console draws on opening: one entry per track, where it was last seen."""
+    async with ground_server(tmp_path) as (server, _), \
+            httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        uav0 = signed_in(server, Role.VEHICLE, vehicle_id="uav0")
+        uav9 = signed_in(server, Role.VEHICLE, vehicle_id="uav9")
+        updates = [(uav0, {**tracked("o-1-1", 1), "sigma_major_m": 8.0, "sigma_minor_m": 4.0}),
+                   (uav0, {**tracked("o-2-1", 2), "label": "fire"}),
+                   (uav9, tracked("p-1-1", 1, vehicle="uav9")),
+                   (uav0, {**tracked("o-1-2", 1), "lat_deg": 47.3978, "hits": 5})]
+        for headers, body in updates:
+            answer = await http.post("/api/detections", json={"objects": [body]},
+                                     headers=headers)
+            assert answer.json()["stored"] == [body["id"]], answer.text
+
+        async def objects(headers: dict[str, str], query: str = "") -> list[dict[str, Any]]:
+            answer = await http.get(f"/api/detections/objects{query}", headers=headers)
+            assert answer.status_code == 200, answer.text
+            return list(answer.json())
+
+        admin = signed_in(server, Role.ADMIN)
+        everything = await objects(admin)
+        assert [o["object_id"] for o in everything] == ["uav0/2", "uav9/1", "uav0/1"]
+        moved = everything[2]  # its second update: moved north, tighter, more hits
+        assert (moved["id"], moved["lat_deg"], moved["sigma_major_m"], moved["hits"]) == (
+            "o-1-2", 47.3978, 3.5, 5)
+        assert everything[0]["label"] == "fire"
+        assert [o["object_id"] for o in await objects(admin, "?limit=1")] == ["uav0/1"]
+        fire = signed_in(server, Role.FIRE_OPERATOR)  # uav9 is the traffic police's
+        assert [o["object_id"] for o in await objects(fire)] == ["uav0/2", "uav0/1"]
+        assert (await http.get("/api/detections/objects", headers=uav0)).status_code == 403
+
+
 #: (change to one item, the field named, words of the reason)
 BAD_ITEMS: list[tuple[dict[str, Any], str | None, str]] = [
     ({"score": 1.5}, "score", "less than or equal to 1"),

@@ -11,6 +11,9 @@
   detections of the user's departments' vehicles with `seq > since`, oldest first. `since` is
   the event sequence number, so a detection that arrives late (after a link cut) still shows
   up for a client that polls from its last seq.
+- `GET /api/detections/objects?limit=` → the latest state of each tracked object (the body of
+  its last `object` event, with `seq`), most recently updated last: what a console draws when
+  it opens, before the `object` events that follow.
 - `GET /api/detections/{id}` and `GET /api/detections/{id}/crop` (the JPEG).
 """
 
@@ -38,6 +41,7 @@ from web.detections.schemas import (
     DetectionIn,
     DetectionOut,
     ObjectIn,
+    ObjectOut,
     UplinkBatch,
     UplinkResult,
 )
@@ -90,6 +94,16 @@ async def list_detections(
     rows = store.detections(since_seq=since, label=label, incident_id=incident_id,
                             vehicle_ids=visible, limit=limit)
     return [DetectionOut(seq=seq, **data) for seq, data in rows]
+
+
+@router.get("/objects")
+async def list_objects(
+    store: DetectionStoreDep, fleet: FleetDep, principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[ObjectOut]:
+    """Each tracked object's latest state, of the vehicles the user's departments see."""
+    rows = store.objects(vehicle_ids=_visible_vehicles(principal, fleet), limit=limit)
+    return [ObjectOut(seq=seq, **data) for seq, data in rows]
 
 
 @router.get("/{detection_id}", responses={404: {"description": "no such detection"}})

@@ -133,3 +133,26 @@ class DetectionOut(BaseModel):
     image_width: int | None
     image_height: int | None
     crop_url: str | None
+
+
+class ObjectOut(BaseModel):
+    """A tracked object's latest state: the body of its last `object` event."""
+
+    seq: int = Field(description="of that `object` event")
+    id: str = Field(description="the update's id")
+    object_id: str = Field(description='"<vehicle_id>/<track_id>"')
+    vehicle_id: str
+    incident_id: str | None
+    track_id: int
+    label: str
+    geometry: dict[str, Any]
+    lat_deg: float
+    lon_deg: float
+    alt_amsl_m: float | None
+    sigma_major_m: float
+    sigma_minor_m: float
+    major_bearing_deg: float
+    confidence: float
+    hits: int
+    evidence_at: str
+    evidence_detection_id: str | None

@@ -33,6 +33,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    func,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -127,6 +128,22 @@ class DetectionStore:
         with self._engine.connect() as conn:
             rows = conn.execute(query.order_by(detections.c.seq).limit(limit)).all()
         return [(int(seq), dict(data)) for seq, data in rows]
+
+    def objects(self, *, vehicle_ids: Sequence[str] | None = None,
+                limit: int = 500) -> list[tuple[int, dict[str, Any]]]:
+        """(seq, event body) of the latest update of each tracked object (vehicle, track),
+        the `limit` most recently updated, oldest first: what a console draws on opening."""
+        latest = select(func.max(object_updates.c.seq).label("seq")).group_by(
+            object_updates.c.vehicle_id, object_updates.c.track_id)
+        if vehicle_ids is not None:
+            latest = latest.where(object_updates.c.vehicle_id.in_(list(vehicle_ids)))
+        newest = latest.subquery()
+        query = (select(object_updates.c.seq, object_updates.c.data)
+                 .join(newest, object_updates.c.seq == newest.c.seq)
+                 .order_by(object_updates.c.seq.desc()).limit(limit))
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [(int(seq), dict(data)) for seq, data in reversed(rows)]
 
     def detection(self, detection_id: str) -> tuple[int, dict[str, Any]] | None:
         """(seq, event body) of one stored detection."""

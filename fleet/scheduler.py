@@ -2,8 +2,9 @@
 
 A schedule stores the incident report to raise and the next slot it is due. `due_runs` (pure)
 decides, for a moment `now`, which slots have come: the newest is run, every older one is
-*missed* (the server was down, or stopped) and reported as a `schedule` event, never skipped
-in silence, so the water authority sees "patrol 06:00 missed" and can send someone.
+*missed* (the server was down, or stopped) and reported as a `schedule` event and counted on
+the schedule (`missed_runs`, `last_missed_at`), never skipped in silence, so the water authority
+sees "patrol 06:00 missed" and can send someone.
 
 The `Scheduler` shell checks the stored schedules every few seconds: it reports the incident
 through the supervisor (which dispatches it as any other), then moves the schedule's
@@ -98,8 +99,10 @@ class Scheduler:
                 incident_id = (await self._report(schedule_report(s))).id
             except IncidentRejected as e:  # e.g. the fleet's limits changed since it was stored
                 self._publish(s, "refused", due.run_at, reason=str(e))
-            self._store.save_schedule(replace(s, next_run_at=due.next_run_at,
-                                              last_run_at=due.run_at))
+            self._store.save_schedule(replace(
+                s, next_run_at=due.next_run_at, last_run_at=due.run_at,
+                missed_runs=s.missed_runs + len(due.missed),
+                last_missed_at=due.missed[-1] if due.missed else s.last_missed_at))
             if incident_id is not None:
                 self._publish(s, "run", due.run_at, incident_id=incident_id)
 

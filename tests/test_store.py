@@ -31,7 +31,7 @@ def test_schema_comes_from_the_migrations_and_reopening_is_idempotent(tmp_path: 
     assert {"events", "counters", "alembic_version"} <= set(inspect(engine).get_table_names())
     engine = open_database(sqlite_url(tmp_path))
     with engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0003"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0004"
         assert c.execute(text("pragma journal_mode")).scalar() == "wal"
 
 

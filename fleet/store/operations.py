@@ -73,6 +73,8 @@ class ScheduleRecord:
     last_run_at: datetime | None
     enabled: bool
     created_at: datetime
+    missed_runs: int = 0  #: slots that passed without a run (server down, or stopped)
+    last_missed_at: datetime | None = None  #: the newest of them
 
 
 def utc_now() -> datetime:
@@ -242,14 +244,17 @@ def _task(row: Row[Any]) -> TaskRecord:
 def _schedule_row(s: ScheduleRecord) -> dict[str, Any]:
     return {"id": s.id, "name": s.name, "department": s.department, "incident": s.incident,
             "period_s": s.period_s, "next_run_at": s.next_run_at, "last_run_at": s.last_run_at,
-            "enabled": s.enabled, "created_at": s.created_at}
+            "enabled": s.enabled, "created_at": s.created_at, "missed_runs": s.missed_runs,
+            "last_missed_at": s.last_missed_at}
 
 
 def _schedule(row: Row[Any]) -> ScheduleRecord:
     m = row._mapping
-    last = m["last_run_at"]
+    last, missed = m["last_run_at"], m["last_missed_at"]
     return ScheduleRecord(id=m["id"], name=m["name"], department=m["department"],
                           incident=m["incident"], period_s=m["period_s"],
                           next_run_at=_utc(m["next_run_at"]),
                           last_run_at=None if last is None else _utc(last),
-                          enabled=m["enabled"], created_at=_utc(m["created_at"]))
+                          enabled=m["enabled"], created_at=_utc(m["created_at"]),
+                          missed_runs=m["missed_runs"],
+                          last_missed_at=None if missed is None else _utc(missed))

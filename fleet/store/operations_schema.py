@@ -1,4 +1,4 @@
-"""Tables of incidents, missions, tasks and schedules (created by migration 0003)."""
+"""Tables of incidents, missions, tasks and schedules (created by migration 0003, 0004)."""
 
 from sqlalchemy import (
     JSON,
@@ -68,4 +68,6 @@ schedules = Table(
     Column("last_run_at", DateTime(timezone=True), nullable=True),
     Column("enabled", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("missed_runs", Integer, nullable=False, server_default="0"),  # migration 0004
+    Column("last_missed_at", DateTime(timezone=True), nullable=True),
 )

@@ -8,7 +8,7 @@ answer is about the API's own rules: what it refuses, what it stores, who may se
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -171,10 +171,13 @@ async def test_schedules_are_validated_scoped_and_run_through_dispatch(
     assert too_often.status_code == 422
     assert (await get(server, "/api/schedules", water)).json() == []
 
+    # First due three hourly slots ago, as if the server had been down since: two missed.
+    first = datetime.now(UTC) - timedelta(hours=2, minutes=30)
     created = await post(server, "/api/schedules", water,
-                         {"name": "reservoir twice a day", "period_s": 43200,
-                          "incident": patrol})
+                         {"name": "reservoir every hour", "period_s": 3600,
+                          "incident": patrol, "first_run_at": first.isoformat()})
     assert created.status_code == 201 and created.json()["department"] == "water"
+    assert (created.json()["missed_runs"], created.json()["last_missed_at"]) == (0, None)
     police = signed_in(server, Role.TRAFFIC_POLICE)
     assert (await get(server, "/api/schedules", police)).json() == []
     sid = created.json()["id"]
@@ -186,5 +189,10 @@ async def test_schedules_are_validated_scoped_and_run_through_dispatch(
         ("reservoir_patrol", f"schedule {sid}")]
     after = (await get(server, "/api/schedules", water)).json()[0]
     assert after["last_run_at"] is not None and after["next_run_at"] > after["last_run_at"]
+    assert after["missed_runs"] == 2
+    assert datetime.fromisoformat(after["last_missed_at"]) == first + timedelta(hours=1)
+    log = (await get(server, "/api/events?since=0", water)).json()
+    missed = [e["slot"] for e in log if e["type"] == "schedule" and e["what"] == "missed"]
+    assert [datetime.fromisoformat(s) for s in missed] == [first, first + timedelta(hours=1)]
     off = await post(server, f"/api/schedules/{sid}/disable", water)
     assert off.status_code == 200 and off.json()["enabled"] is False

@@ -1,13 +1,17 @@
-"""Incidents, missions and tasks on a real SQLite file: round trip, ids across a reopen."""
+"""Incidents, missions, tasks and schedules on a real SQLite file: round trip, ids across a
+reopen, and a store written before migration 0004 upgraded without losing its schedules."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import inspect
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, insert, inspect
 
 from fleet.lifecycle import IncidentState, MissionState, TaskState
-from fleet.store.database import open_database, sqlite_url
+from fleet.store.database import MIGRATIONS, open_database, sqlite_url
 from fleet.store.operations import (
     IncidentRecord,
     MissionRecord,
@@ -15,6 +19,7 @@ from fleet.store.operations import (
     TaskRecord,
     utc_now,
 )
+from fleet.store.operations_schema import schedules
 from tests.postgres_harness import postgres_server
 
 
@@ -31,6 +36,24 @@ def test_the_tables_come_from_migration_0003(tmp_path: Path) -> None:
     engine = open_database(sqlite_url(tmp_path))
     assert {"incidents", "missions", "tasks", "schedules"} <= set(
         inspect(engine).get_table_names())
+
+
+def test_a_store_from_before_0004_keeps_its_schedules_with_no_missed_runs(tmp_path: Path) -> None:
+    url, t0 = sqlite_url(tmp_path), datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with create_engine(url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        old_columns = [c.name for c in schedules.columns][:-2]  # what 0003 created
+        assert [c["name"] for c in inspect(connection).get_columns("schedules")] == old_columns
+        connection.execute(insert(schedules).values(  # only the columns 0003 has
+            id="sch-1", name="reservoir twice a day", department="water", incident={},
+            period_s=43200.0, next_run_at=t0, last_run_at=None, enabled=True, created_at=t0))
+
+    kept = OperationsStore(open_database(url)).schedules()
+    assert [(s.id, s.next_run_at, s.missed_runs, s.last_missed_at) for s in kept] == [
+        ("sch-1", t0, 0, None)]
 
 
 def test_records_round_trip_and_ids_continue_after_a_reopen(tmp_path: Path) -> None:

@@ -54,9 +54,14 @@ async def test_a_scheduler_step_raises_the_incident_and_reports_missed_runs(
     stored = supervisor.schedule(schedule.id)
     assert stored.next_run_at == T0 + timedelta(hours=36)
     assert stored.last_run_at == T0 + timedelta(hours=24)
+    assert (stored.missed_runs, stored.last_missed_at) == (2, T0 + timedelta(hours=12))
 
     await supervisor.scheduler.step(T0 + timedelta(hours=26))  # not due again yet
     assert len(supervisor.incidents()) == 1
+    await supervisor.scheduler.step(T0 + timedelta(hours=61))  # down again: 36 h, 48 h missed
+    again = supervisor.schedule(schedule.id)
+    assert (again.missed_runs, again.last_missed_at) == (4, T0 + timedelta(hours=48))
+    assert len(supervisor.incidents()) == 2
     supervisor.enable_schedule(schedule.id, enabled=False)
-    await supervisor.scheduler.step(T0 + timedelta(hours=40))
-    assert len(supervisor.incidents()) == 1
+    await supervisor.scheduler.step(T0 + timedelta(hours=90))
+    assert len(supervisor.incidents()) == 2

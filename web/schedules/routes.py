@@ -7,12 +7,13 @@ Shapes (see /docs for the full schemas):
   → 201 `ScheduleOut`; the first run is `first_run_at` (default: now), then every `period_s`
   (60 s or more). A refused report is 422 with fields under `incident.`, nothing stored.
 - `GET /api/schedules` → `[ScheduleOut]` `{"id", "name", "department", "incident",
-  "period_s", "next_run_at", "last_run_at", "enabled", "created_at"}`.
+  "period_s", "next_run_at", "last_run_at", "enabled", "created_at", "missed_runs",
+  "last_missed_at"}`.
 - `POST /api/schedules/{id}/disable`, `/enable` → `ScheduleOut`.
 
 Each run reports its incident (dispatched as any other) and publishes a `schedule` event
 `{"schedule_id", "what": "run", "slot", "incident_id"}`; slots that passed while the server was
-down are published as `"what": "missed"`, not skipped in silence.
+down are published as `"what": "missed"` and counted in `missed_runs`, not skipped in silence.
 """
 
 from __future__ import annotations
@@ -59,12 +60,15 @@ class ScheduleOut(BaseModel):
     last_run_at: datetime | None
     enabled: bool
     created_at: datetime
+    missed_runs: int = Field(description="slots that passed without a run (server down)")
+    last_missed_at: datetime | None
 
     @classmethod
     def from_record(cls, s: ScheduleRecord) -> ScheduleOut:
         return cls(id=s.id, name=s.name, department=s.department, incident=s.incident,
                    period_s=s.period_s, next_run_at=s.next_run_at, last_run_at=s.last_run_at,
-                   enabled=s.enabled, created_at=s.created_at)
+                   enabled=s.enabled, created_at=s.created_at, missed_runs=s.missed_runs,
+                   last_missed_at=s.last_missed_at)
 
 
 @router.get("")

@@ -22,6 +22,8 @@ from web.auth.audit_requests import AuditRequests
 from web.auth.bootstrap import open_auth, open_store
 from web.auth.deps import authenticate, sign_in_required
 from web.auth.headers import SecurityHeaders
+from web.camera import routes as camera_routes
+from web.camera.relay import CameraRelay
 from web.console_files import mount_console
 from web.deps import Fleet
 from web.detections import routes as detection_routes
@@ -71,6 +73,7 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
     app.state.settings = settings
     app.state.auth = open_auth(settings, store)
     app.state.detections = DetectionStore(store, settings.data_dir / "evidence")
+    app.state.camera = CameraRelay()
     # Incidents and missions live in the same store; the caller starts and stops
     # supervision, as it does the registry.
     app.state.supervisor = Supervisor(registry, events, OperationsStore(store),
@@ -96,6 +99,7 @@ def create_app(registry: Fleet, events: EventLog, settings: Settings,
         operations.include_router(router)
     app.include_router(operations)
     app.include_router(detection_routes.router)  # carries its own sign-in requirement
+    app.include_router(camera_routes.router)  # so does this
     app.include_router(stream.router)
     mount_docs(app)  # before the console: its `/static` mount would shadow the docs' assets
     mount_console(app)

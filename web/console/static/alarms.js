@@ -205,7 +205,10 @@ export class AlarmPanel {
 
   // After a (re)load: alarms for what is still wrong now (a link down, a low battery, an
   // incident no vehicle has taken), since the events that raised them came before this page.
-  fromState({ vehicles = [], incidents = [] }) {
+  // Objects found before are news no more: they are in the list and on the map, and only a
+  // new one alarms (a reload during a search must not beep for every person found so far).
+  fromState({ vehicles = [], incidents = [], objects = [] }) {
+    for (const o of objects) this.objects.add(o.object_id);
     for (const v of vehicles) {
       if (v.link === 'lost') {
         this.handleEvent({ type: 'vehicle', vehicle_id: v.id, link: 'lost', t: v.updated_at });

@@ -21,6 +21,25 @@ export async function getJson(path) {
   return response.json();
 }
 
+// GET something that may not be there (yet): { status, data } with data null for 204/404,
+// so a poller tells "nothing new" and "nothing at all" apart without catching.
+export async function getIfAny(path) {
+  const response = await authorizedFetch(path);
+  if (response.status === 204 || response.status === 404) {
+    return { status: response.status, data: null };
+  }
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return { status: response.status, data: await response.json() };
+}
+
+// GET an image (an evidence crop); null when the server has none.
+export async function getBlob(path) {
+  const response = await authorizedFetch(path);
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.blob();
+}
+
 export async function sendCommand(vehicleId, body) {
   const response = await authorizedFetch(
     `/api/vehicles/${encodeURIComponent(vehicleId)}/commands`, {

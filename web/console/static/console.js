@@ -3,7 +3,11 @@
 // alarms.js). All text comes from the message catalogues (i18n.js).
 import * as L from '/static/vendor/leaflet/leaflet-src.esm.js';
 import { AlarmPanel } from '/static/alarms.js';
-import { getJson, postForm, postJson, sendCommand, SignedOut } from '/static/api.js';
+import {
+  getBlob, getIfAny, getJson, postForm, postJson, sendCommand, SignedOut,
+} from '/static/api.js';
+import { CameraView } from '/static/camera.js';
+import { ObjectList } from '/static/detections.js';
 import { confirmDialog } from '/static/dialog.js';
 import {
   currentLocale, formatLatLon, formatQuantity, initLocale, LOCALES, onLocaleChange, setLocale, t,
@@ -62,6 +66,18 @@ const alarms = new AlarmPanel(document.getElementById('alarms'), {
     else if (alarm.position) map.panTo(alarm.position);
   },
 });
+const objects = new ObjectList(document.getElementById('objects'), {
+  api: { getJson, getBlob },
+  onSelect: (object) => map.panTo([object.lat_deg, object.lon_deg]),
+});
+// The selected vehicle's camera in a corner of the map, where the eye already is.
+const cameraBox = L.DomUtil.create('div', 'camera');
+cameraBox.setAttribute('data-testid', 'camera');
+cameraBox.hidden = true;
+L.DomEvent.disableClickPropagation(cameraBox);
+L.DomEvent.disableScrollPropagation(cameraBox);
+new (L.Control.extend({ onAdd: () => cameraBox }))({ position: 'bottomleft' }).addTo(map);
+const camera = new CameraView(cameraBox, { api: { getIfAny } });
 const incidents = new IncidentList(document.getElementById('incidents'), {
   api,
   onChange: (list) => operations.showIncidents(list),
@@ -135,6 +151,8 @@ function renderPanel() {
 }
 
 function select(vehicleId, { pan = false } = {}) {
+  if (vehicleId !== selectedId) camera.show(vehicleId);
+  cameraBox.hidden = !vehicleId;
   selectedId = vehicleId;
   layer.select(vehicleId);
   renderList();
@@ -239,6 +257,7 @@ function onEvent(event) {
   alarms.handleEvent(event);
   incidents.handleEvent(event);
   missions.handleEvent(event);
+  objects.handleEvent(event);
   if (event.type === 'object') operations.showObject(event);
   const vehicle = vehicles.get(event.vehicle_id);
   if (!vehicle) return;
@@ -356,11 +375,15 @@ async function start() {
   renderList();
   // A list that cannot be read (a role without access, a server error) must not keep the
   // map, the vehicles and the event stream from working.
-  await Promise.all([incidents.load(), missions.load()].map((loading) => loading.catch((error) => {
-    if (error instanceof SignedOut) throw error;
-    console.warn(String(error));
-  })));
-  alarms.fromState({ vehicles: fleet, incidents: [...incidents.incidents.values()] });
+  const found = objects.load().then((list) => list.forEach((o) => operations.showObject(o)));
+  await Promise.all([incidents.load(), missions.load(), found].map((loading) => loading.catch(
+    (error) => {
+      if (error instanceof SignedOut) throw error;
+      console.warn(String(error));
+    },
+  )));
+  alarms.fromState({ vehicles: fleet, incidents: [...incidents.incidents.values()],
+    objects: [...objects.objects.values()] });
   stream = new EventStream({
     since: health.last_seq,
     onEvent,

@@ -9,6 +9,19 @@ const INCIDENT_COLOURS = { new: '#c62828', dispatched: '#ef6c00', active: '#d843
 const TASK_COLOURS = { planned: '#7e57c2', queued: '#7e57c2', launching: '#5e35b1',
   transit: '#3949ab', on_station: '#2e7d32', returning: '#00838f' };
 const LABEL_COLOURS = { fire: '#e65100', smoke: '#757575', person: '#1565c0' };
+// A flame and a standing figure: told apart at a glance, and without colour.
+const LABEL_SYMBOLS = {
+  fire: '<path d="M12 2c1 4 5 6 5 11a5 5 0 0 1-10 0c0-3 2-4 2-7 2 1 3 3 3 5 1-2 0-6 0-9z"/>',
+  person: '<circle cx="12" cy="5" r="3"/><path d="M8 10h8l-1 7h-2l-0.5 5h-1l-0.5-5h-2z"/>',
+};
+
+function objectIcon(event) {
+  const symbol = LABEL_SYMBOLS[event.label] || '<circle cx="12" cy="12" r="6"/>';
+  return L.divIcon({ className: '', iconSize: [24, 24], iconAnchor: [12, 12],
+    html: `<div class="object-icon label-${event.label}" data-testid="object-${event.object_id}"
+      data-label="${event.label}"><svg viewBox="0 0 24 24" width="20" height="20"
+      aria-hidden="true" fill="#fff">${symbol}</svg></div>` });
+}
 
 function itemLatLngs(items) {
   return (items || []).filter((i) => i.lat_deg != null && i.lon_deg != null
@@ -82,13 +95,18 @@ export class OperationsLayers {
       drawn = {
         circle: L.circle(position, { radius: 1, color: colour, weight: 1, fillOpacity: 0.15,
           interactive: false }).addTo(this.detections),
-        marker: L.marker(position, { icon: L.divIcon({ className: '', iconSize: [18, 18],
-          iconAnchor: [9, 9], html: `<div class="object-icon label-${event.label}"
-            data-testid="object-${event.object_id}"></div>` }) }).addTo(this.detections),
+        marker: L.marker(position, { icon: objectIcon(event) }).addTo(this.detections),
       };
       this.objects.set(event.object_id, drawn);
     }
-    drawn.circle.setLatLng(position).setRadius(Math.max(event.sigma_major_m || 0, 1));
+    // One sigma of the ellipse's long axis: the circle holds the ellipse, never understates.
+    const radiusM = Math.max(event.sigma_major_m || 0, 1);
+    drawn.circle.setLatLng(position).setRadius(radiusM);
+    const circle = drawn.circle.getElement && drawn.circle.getElement();
+    if (circle) {
+      circle.setAttribute('data-testid', `object-circle-${event.object_id}`);
+      circle.dataset.radiusM = String(radiusM);
+    }
     drawn.marker.setLatLng(position);
     const confidence = formatQuantity((event.confidence ?? 0) * 100, 'pct');
     drawn.marker.bindTooltip(`${tValue('label', event.label)} · ${event.vehicle_id} · `

@@ -15,6 +15,7 @@ from shapely.geometry import Polygon
 
 from fleet.incidents import IncidentReport, IncidentType, geometry_shape
 from mission.area_survey import SurveyRequest, plan_survey
+from mission.camera import camera_by_name, footprint
 from mission.formats.mavlink import MissionItemInt, plan_to_mission_items
 from mission.geodesy import Origin, en_to_latlon_list
 from mission.items import (
@@ -49,9 +50,23 @@ class TemplateSettings:
     watch_s: float = 300.0  #: fire on-station watch
     fire_sweep_half_m: float = 150.0  #: thermal sweep of a square this far around the point
     thermal_sweep_width_m: float = 60.0
-    search_sweep_width_m: float = 40.0
+    #: The person-search camera (`mission.camera.CAMERAS`): lanes are spaced by its footprint
+    #: across the track at `search_alt_m`, less `search_sidelap_pct`, so no strip goes unseen.
+    search_camera: str = "dji-mavic3-thermal"
+    search_sidelap_pct: float = 10.0
+    search_sweep_width_m: float | None = None  #: set: this lane spacing instead
     search_alt_m: float = 40.0
     broadcast_s: float = 180.0
+
+    def search_footprint_m(self) -> float:
+        """What the search camera sees across the track at the search altitude."""
+        return footprint(camera_by_name(self.search_camera), self.search_alt_m).across_track_m
+
+    def search_lane_m(self) -> float:
+        """Distance between search lanes."""
+        if self.search_sweep_width_m is not None:
+            return self.search_sweep_width_m
+        return self.search_footprint_m() * (1.0 - self.search_sidelap_pct / 100.0)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -151,10 +166,10 @@ def _person_search(report: IncidentReport, vehicles: Sequence[PlanVehicle],
     area = _area(report, 200.0)
     starts = [(v.lat_deg, v.lon_deg) for v in vehicles]
     if len(vehicles) == 1:
-        parts = [parallel_search(area, sweep_width_m=s.search_sweep_width_m,
+        parts = [parallel_search(area, sweep_width_m=s.search_lane_m(),
                                  alt_m=s.search_alt_m, start=starts[0])]
     else:
-        parts = parallel_search_split(area, starts=starts, sweep_width_m=s.search_sweep_width_m,
+        parts = parallel_search_split(area, starts=starts, sweep_width_m=s.search_lane_m(),
                                       alt_m=s.search_alt_m)
     return [([Gimbal(pitch_deg=-90.0), *p.plan.items],
              f"search share {k + 1}/{len(parts)}: {p.track_length_m:.0f} m of track, "

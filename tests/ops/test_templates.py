@@ -56,7 +56,8 @@ def test_a_three_drone_person_search_covers_its_area() -> None:
     report = check_incident(type="person_search", geometry=FIELD, vehicles=3)
     starts = [PlanVehicle(id=f"uav{k}", lat_deg=22.538 + 0.004 * k, lon_deg=114.048)
               for k in range(3)]
-    plans = build_plans(report, starts, TemplateSettings(search_sweep_width_m=40.0))
+    settings = TemplateSettings()  # lanes from the thermal camera's footprint at 40 m
+    plans = build_plans(report, starts, settings)
     assert [p.vehicle_id for p in plans] == ["uav0", "uav1", "uav2"]
     area = Polygon(FIELD["coordinates"][0])
     origin = Origin(lat_deg=area.centroid.y, lon_deg=area.centroid.x)
@@ -64,10 +65,12 @@ def test_a_three_drone_person_search_covers_its_area() -> None:
     for p in plans:
         track = [(w.lon_deg, w.lat_deg) for w in p.items[p.work_from:p.return_from]
                  if isinstance(w, Waypoint)]
-        swept.append(lonlat_geometry_to_enu(LineString(track), origin).buffer(20.0))
+        swept.append(lonlat_geometry_to_enu(LineString(track), origin).buffer(
+            settings.search_footprint_m() / 2))  # what the camera sees from the track
     local = lonlat_geometry_to_enu(area, origin)
     covered = unary_union(swept).intersection(local).area / local.area
-    assert covered > 0.95
+    assert settings.search_footprint_m() == pytest.approx(33.8, abs=0.1)
+    assert covered > 0.98
     lengths = [LineString([(w.lon_deg, w.lat_deg) for w in p.items
                            if isinstance(w, Waypoint)]).length for p in plans]
     assert max(lengths) < 0.6 * sum(lengths)  # the work is shared, not given to one drone

@@ -188,6 +188,19 @@ async def test_fires_and_people_found_are_mapped_listed_with_evidence_and_alarm_
             "object:uav0/2", "object:uav0/4"]
         assert await page.locator(".alarm-panel").get_attribute("data-beeps") == "2"
         assert "Fire 1：发现人员（80%）" in await alarms.last.inner_text()
+
+        # From the keyboard: a row of the list takes the focus, Enter shows the object.
+        await page.get_by_test_id("object-select-uav0/4").focus()
+        await page.keyboard.press("Enter")
+        await page.wait_for_function("""() => {
+          const m = document.querySelector('#map').getBoundingClientRect();
+          const o = document.querySelector('[data-testid="object-uav0/4"]')
+            .getBoundingClientRect();
+          return Math.abs(o.x + o.width / 2 - (m.x + m.width / 2)) < 5
+            && Math.abs(o.y + o.height / 2 - (m.y + m.height / 2)) < 5;
+        }""")
+        thumb = await page.get_by_test_id("object-thumb-uav0/4").bounding_box()
+        assert thumb is not None and thumb["width"] >= 30  # legible on a laptop
         await screenshot(page, tmp_path / "console-found.png")
         await page.close()
 
@@ -259,4 +272,16 @@ async def test_the_selected_drones_live_camera_shows_boxes_and_its_latency(
         await page.wait_for_function(
             "() => Number(document.querySelector('[data-testid=camera-status]')"
             ".dataset.latencyMs) > 2500", timeout=10_000)
+
+        # It sits in a corner of the map on a laptop, and grows with the type on a wall.
+        map_box, box = (await page.locator("#map").bounding_box(),
+                        await page.get_by_test_id("camera").bounding_box())
+        assert map_box is not None and box is not None
+        assert box["x"] >= map_box["x"] and box["y"] + box["height"] <= map_box["y"] + (
+            map_box["height"])
+        assert 240 <= box["width"] <= 0.4 * map_box["width"]
+        await page.set_viewport_size({"width": 3840, "height": 2160})
+        await page.wait_for_function(
+            "() => document.querySelector('[data-testid=camera]').offsetWidth >= 450")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 3840
         await page.close()

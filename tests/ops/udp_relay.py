@@ -4,12 +4,14 @@ It stands for the radio link: the vehicle sends to the relay's port (the one the
 was told), the relay forwards to the port the fleet listens on and back. `cut()` drops every
 datagram both ways, as a link out of range would, while both ends keep running; this is the
 one fault the tests cannot cause with the simulator alone (it can only freeze every vehicle).
+A test can also listen to what the vehicle sends (`listen`), as a second ground station would.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 
 
 class UdpRelay(asyncio.DatagramProtocol):
@@ -18,6 +20,7 @@ class UdpRelay(asyncio.DatagramProtocol):
         self.vehicle_addr: tuple[str, int] | None = None
         self.cut_off = False
         self._transport: asyncio.DatagramTransport | None = None
+        self._listeners: list[Callable[[bytes], None]] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
@@ -31,6 +34,12 @@ class UdpRelay(asyncio.DatagramProtocol):
         else:
             self.vehicle_addr = addr
             self._transport.sendto(data, self.fleet_addr)
+            for listener in self._listeners:
+                listener(data)
+
+    def listen(self, listener: Callable[[bytes], None]) -> None:
+        """Call `listener` with every datagram the vehicle sends (while the link is up)."""
+        self._listeners.append(listener)
 
     def cut(self) -> None:
         self.cut_off = True

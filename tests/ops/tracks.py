@@ -1,0 +1,89 @@
+"""Where a vehicle was, and when, read from its own MAVLink on the relay: simulated seconds.
+
+A `Track` listens to a `UdpRelay` and keeps every GLOBAL_POSITION_INT the vehicle sends, on
+the vehicle's clock (`time_boot_ms`). On the simulator that clock is simulated time, shared by
+every vehicle of one simulator, so durations and gaps come out in simulated seconds however
+loaded the machine running the test is (wall time times the speed-up would only bound them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pymavlink.dialects.v20 import common as mavlink
+
+from mission.geodesy import Origin, latlon_to_en
+from skywatch.layout import SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG
+
+SCENE = Origin(lat_deg=SHENZHEN_LAT_DEG, lon_deg=SHENZHEN_LON_DEG)  #: `point(0, 0)`
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Fix:
+    t_s: float  #: the vehicle's clock (simulated seconds since the simulator started)
+    east_m: float  #: from the scene's home, as `scenario_harness.point` takes them
+    north_m: float
+    alt_rel_m: float
+    received: datetime  #: UTC, on the test's (and the in-process server's) wall clock
+
+
+class Track:
+    """Every position one vehicle reports, in the order it sent them."""
+
+    def __init__(self) -> None:
+        self.fixes: list[Fix] = []
+        self._parser = mavlink.MAVLink(None)
+        self._parser.robust_parsing = True  # the simulator's own messages are skipped
+
+    def feed(self, datagram: bytes) -> None:
+        for m in self._parser.parse_buffer(datagram) or ():
+            if m.get_type() == "GLOBAL_POSITION_INT":
+                east_m, north_m = latlon_to_en(m.lat / 1e7, m.lon / 1e7, SCENE)
+                self.fixes.append(Fix(t_s=m.time_boot_ms / 1000, east_m=east_m,
+                                      north_m=north_m, alt_rel_m=m.relative_alt / 1000,
+                                      received=datetime.now(UTC)))
+
+    def time_at(self, when: datetime) -> float:
+        """The vehicle's clock at wall time `when` (a server event's `t`): the newest fix
+        received by then."""
+        return next(f.t_s for f in reversed(self.fixes) if f.received <= when)
+
+    def spells_within(self, east_m: float, north_m: float, radius_m: float
+                      ) -> list[tuple[float, float]]:
+        """(first, last) vehicle times of each run of fixes within `radius_m` of the point."""
+        spells: list[tuple[float, float]] = []
+        inside = False
+        for f in self.fixes:
+            near = (f.east_m - east_m) ** 2 + (f.north_m - north_m) ** 2 <= radius_m ** 2
+            if near and inside:
+                spells[-1] = (spells[-1][0], f.t_s)
+            elif near:
+                spells.append((f.t_s, f.t_s))
+            inside = near
+        return spells
+
+
+    def runs_between(self, low_alt_rel_m: float, high_alt_rel_m: float
+                     ) -> list[list[tuple[float, float]]]:
+        """(east_m, north_m) of each run of fixes flown between the two heights above home."""
+        runs: list[list[tuple[float, float]]] = [[]]
+        for f in self.fixes:
+            if low_alt_rel_m < f.alt_rel_m < high_alt_rel_m:
+                runs[-1].append((f.east_m, f.north_m))
+            elif runs[-1]:
+                runs.append([])
+        return [r for r in runs if r]
+
+
+def longest_gap_s(spells: list[tuple[float, float]], start_s: float, end_s: float) -> float:
+    """The longest time in [start_s, end_s] covered by none of `spells` (any vehicle's)."""
+    gap, covered_to = 0.0, start_s
+    for first, last in sorted(spells):
+        if last < covered_to:
+            continue
+        gap = max(gap, min(first, end_s) - covered_to)
+        covered_to = max(covered_to, last)
+        if covered_to >= end_s:
+            break
+    return max(gap, end_s - covered_to)

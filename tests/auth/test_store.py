@@ -8,7 +8,14 @@ from sqlalchemy import Engine, text
 
 from fleet.store.database import open_database, sqlite_url
 from web.auth.roles import Department, Role
-from web.auth.store import AuditTrail, RevokedTokens, UserExists, UserStore, audit_csv
+from web.auth.store import (
+    AuditTrail,
+    RevokedTokens,
+    UnknownUser,
+    UserExists,
+    UserStore,
+    audit_csv,
+)
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
@@ -31,6 +38,9 @@ def test_users_authenticate_until_disabled(engine: Engine) -> None:
     store.update("li", disabled=True)
     assert store.authenticate("li", "red kite over dam 7") is None
     assert [u.username for u in store.all()] == ["li"] and store.count() == 1
+    assert store.update("li").disabled is True  # an update changing nothing changes nothing
+    with pytest.raises(UnknownUser):
+        store.update("nobody")
 
 
 def test_revoked_tokens_are_remembered_until_they_expire(engine: Engine) -> None:

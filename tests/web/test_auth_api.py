@@ -119,6 +119,20 @@ async def test_thirty_wrong_passwords_are_rate_limited_with_retry_after(
     assert limited.json() == {"detail": "too many failed sign-ins; try again later"}
 
 
+async def test_thirty_wrong_passwords_from_one_address_are_limited_whatever_the_names(
+    http: httpx.AsyncClient, empty_fleet_server: RunningServer
+) -> None:
+    """A scan of many accounts from one address, each tried once: the per-user limit never
+    trips; the per-address one does, after 20 failures, and holds for a real account too."""
+    auth_service(empty_fleet_server).create_user("li", PASSWORD, Role.TRAFFIC_POLICE, None)
+    responses = [await _sign_in(http, f"scan-{k}", "guessed password") for k in range(30)]
+    codes = [r.status_code for r in responses]
+    assert codes[:20] == [401] * 20 and codes[20:] == [429] * 10
+    assert all(1 <= int(r.headers["retry-after"]) <= 300 for r in responses[20:])
+    limited = await _sign_in(http, "li", PASSWORD)
+    assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 300
+
+
 async def test_security_headers_on_api_console_and_errors(http: httpx.AsyncClient) -> None:
     for path in ("/api/health", "/", "/api/no-such-thing", "/api/users"):
         response = await http.get(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 from skywatch.cli import app as skywatch_app
 from tests.web.auth_helpers import PASSWORD, signed_in
 from tests.web.server_harness import RunningServer
+from web.auth.deps import PUBLIC_PATHS
 from web.auth.roles import Role
 
 
@@ -76,6 +78,54 @@ async def test_changes_and_refusals_are_recorded_reads_are_not(
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
 
 
+def _changing_routes(server: RunningServer) -> list[tuple[str, str]]:
+    """Every state-changing `/api` operation of the app's own schema, ids filled in: a route
+    added later is checked without touching this test."""
+    routes = []
+    for template, operations in server.app.openapi()["paths"].items():
+        for method in sorted(operations):
+            if template.startswith("/api/") and method.upper() not in ("GET", "HEAD", "OPTIONS"):
+                routes.append((method.upper(), re.sub(r"\{[^}]+\}", "uav0", template)))
+    return routes
+
+
+def _expected_result(status: int) -> str:
+    return "ok" if status < 400 else "refused" if status in (401, 403, 429) else "failed"
+
+
+async def test_every_state_changing_route_leaves_one_row_signed_in_or_not(
+    http: httpx.AsyncClient, empty_fleet_server: RunningServer
+) -> None:
+    routes = _changing_routes(empty_fleet_server)
+    assert {("POST", "/api/users"), ("PATCH", "/api/users/uav0"),
+            ("POST", "/api/vehicles/uav0/commands"), ("POST", "/api/incidents"),
+            ("POST", "/api/missions/uav0/abort")} <= set(routes) and len(routes) >= 15
+    reader = signed_in(empty_fleet_server, Role.ADMIN, username="auditor")
+    callers = {"": {}, "admin-ma": signed_in(empty_fleet_server, Role.ADMIN, username="admin-ma"),
+               # signing out ends a session: a user of its own, so admin-ma stays signed in
+               "leaving": signed_in(empty_fleet_server, Role.ADMIN, username="leaving")}
+    last = (await _rows(http, reader))[-1]["seq"]
+    started = datetime.now(UTC)
+    checked = 0
+    for method, path in routes:
+        for username in ("", "leaving" if path == "/api/auth/sign-out" else "admin-ma"):
+            response = await http.request(method, path, headers=callers[username], json={})
+            rows = await _rows(http, reader, after=last)
+            assert len(rows) == 1, (method, path, username, response.status_code, rows)
+            row, last = rows[0], rows[0]["seq"]
+            assert row["action"].startswith(f"{method} {path}") or (
+                path == "/api/auth/token" and row["action"] == "sign in"), (method, path, row)
+            who = "" if path in PUBLIC_PATHS else username  # sign-in names its user itself
+            assert (row["username"], row["role"], row["client"]) == (
+                who, "admin" if who else "", "127.0.0.1"), (method, path, row)
+            assert row["result"] == _expected_result(response.status_code), (method, path, row)
+            assert row["target"] and ("uav0" in row["target"]) == ("uav0" in path), row
+            assert 0 <= (datetime.fromisoformat(row["at"]) - started).total_seconds() < 60
+            checked += 1
+    assert checked == 2 * len(routes)
+    assert (await http.get("/api/audit/verify", headers=reader)).json()["intact"] is True
+
+
 async def test_only_admins_and_commanders_read_it_filtered_as_json_or_csv(
     http: httpx.AsyncClient, empty_fleet_server: RunningServer
 ) -> None:
@@ -104,8 +154,10 @@ async def test_only_admins_and_commanders_read_it_filtered_as_json_or_csv(
     table = list(csv.DictReader(io.StringIO(exported.text)))
     assert [(r["seq"], r["action"], r["result"]) for r in table] == [
         (str(r["seq"]), r["action"], r["result"]) for r in mine]
-    bad = await http.get("/api/audit", headers=admin, params={"limit": 0})
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "limit"]
+    for field, value in (("limit", 0), ("after", 10**30), ("since", "9999-12-31T23:59:59-05:00")):
+        bad = await http.get("/api/audit", headers=admin, params={field: value})
+        assert bad.status_code == 422, (field, bad.text)
+        assert bad.json()["detail"][0]["loc"] == ["query", field]
 
 
 async def test_a_row_edited_or_deleted_with_sql_is_detected(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from web.auth.audit import AuditEntry
 from web.auth.deps import AuthDep, PrincipalDep, require
@@ -51,8 +51,20 @@ class AuditFilter(BaseModel):
     vehicle: str | None = Field(default=None, max_length=64, description="vehicle id")
     since: datetime | None = Field(default=None, description="ISO-8601, inclusive")
     until: datetime | None = Field(default=None, description="ISO-8601, inclusive")
-    after: int = Field(default=0, ge=0, description="rows with a greater seq (paging)")
+    after: int = Field(default=0, ge=0, le=2**62, description="rows with a greater seq (paging)")
     limit: int = Field(default=1000, ge=1, le=10000)
+
+    @field_validator("since", "until")
+    @classmethod
+    def _in_utc_range(cls, value: datetime | None) -> datetime | None:
+        """In UTC (how rows are stored); a time that has none (year 9999 west of Greenwich)
+        is refused by name rather than failing in the query."""
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as e:
+            raise ValueError("out of range once converted to UTC") from e
 
 
 async def _entries(principal: PrincipalDep, auth: AuthDep, f: AuditFilter) -> list[AuditEntry]:

@@ -1,0 +1,202 @@
+"""Detection and geolocation scored against simulator truth (`skywatch sim-frames` sets).
+
+The simulator writes, next to a YOLO-format set, `frames.json`: for every image the camera's
+pose and intrinsics and every object in view with its true world position. Detection quality
+is scored exactly as on real sets (`perception.evaluate`, same boxes and ignore regions); on
+top of that each detection that matches a truth box is put on the ground with
+`perception.geolocate` from the recorded pose, and its distance from the object's true
+position is the geolocation error. Nothing here renders: the frames come from the simulator's
+own command, so perception stays independent of the simulator's code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pymap3d
+
+from perception.detection import Box, Detection
+from perception.evaluate import ClassScore, LabelledImage, score_class
+from perception.geolocate import CameraPose, FlatTerrain, Intrinsics, pixel_to_ground
+from perception.thermal import person_size_px
+
+#: The issue's operating point for small aerial objects: IoU 0.3, score 0.25.
+IOU_MATCH = 0.3
+MIN_SCORE = 0.25
+
+
+class BadFrames(ValueError):
+    """`frames.json` is not usable; the message names the field and the reason."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TruthObject:
+    object_id: str  #: stable across frames: "fire-0", "person-3"
+    label: str
+    box: Box
+    lat_deg: float
+    lon_deg: float
+    alt_amsl_m: float  #: the ground under the object
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SimFrame:
+    """One rendered view: where the camera was, how it sees, and what it saw."""
+
+    image: str
+    pose: CameraPose
+    k: Intrinsics
+    ground_amsl_m: float  #: terrain under the camera (the sets are rendered on flat ground)
+    truth: tuple[TruthObject, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GeolocationScore:
+    label: str
+    located: int  #: matched detections put on the ground
+    median_m: float | None  #: None when nothing was located
+    p95_m: float | None
+    max_m: float | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SimScore:
+    classes: tuple[ClassScore, ...]
+    geolocation: tuple[GeolocationScore, ...]
+
+
+def _field(doc: Mapping[str, Any], key: str, where: str) -> Any:
+    if not isinstance(doc, Mapping) or key not in doc:
+        raise BadFrames(f"{where}.{key}: missing")
+    return doc[key]
+
+
+def _number(doc: Mapping[str, Any], key: str, where: str) -> float:
+    value = _field(doc, key, where)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise BadFrames(f"{where}.{key}: expected a finite number, got {value!r}")
+    return float(value)
+
+
+def parse_frames(doc: Any, width_px: int, height_px: int) -> dict[str, SimFrame]:
+    """`frames.json`'s content by image name; images are `width_px` x `height_px`."""
+    frames = _field(doc, "frames", "frames.json")
+    if not isinstance(frames, list):
+        raise BadFrames(f"frames.json.frames: expected a list, got {type(frames).__name__}")
+    out: dict[str, SimFrame] = {}
+    for i, rec in enumerate(frames):
+        where = f"frames.json.frames[{i}]"
+        k = _field(rec, "k", where)
+        if not (isinstance(k, list) and len(k) == 9 and all(
+                isinstance(v, int | float) and math.isfinite(v) for v in k)):
+            raise BadFrames(f"{where}.k: expected the 9 numbers of a 3x3 camera matrix")
+        p = _field(rec, "pose", where)
+        pose = CameraPose(**{f: _number(p, f, f"{where}.pose") for f in (
+            "lat_deg", "lon_deg", "alt_amsl_m", "roll_deg", "pitch_deg", "yaw_deg",
+            "gimbal_pitch_deg", "gimbal_yaw_deg")})
+        truth = []
+        for j, t in enumerate(_field(rec, "truth", where)):
+            tw = f"{where}.truth[{j}]"
+            box = _field(t, "box", tw)
+            if not (isinstance(box, list) and len(box) == 4):
+                raise BadFrames(f"{tw}.box: expected [x1, y1, x2, y2]")
+            truth.append(TruthObject(
+                object_id=str(_field(t, "object_id", tw)), label=str(_field(t, "label", tw)),
+                box=Box(x1=float(box[0]), y1=float(box[1]), x2=float(box[2]), y2=float(box[3])),
+                lat_deg=_number(t, "lat_deg", tw), lon_deg=_number(t, "lon_deg", tw),
+                alt_amsl_m=_number(t, "alt_amsl_m", tw)))
+        name = str(_field(rec, "image", where))
+        out[name] = SimFrame(
+            image=name, pose=pose,
+            k=Intrinsics(fx_px=float(k[0]), fy_px=float(k[4]), cx_px=float(k[2]),
+                         cy_px=float(k[5]),
+                         width_px=width_px, height_px=height_px),
+            ground_amsl_m=_number(rec, "ground_below_amsl_m", where), truth=tuple(truth))
+    return out
+
+
+def expected_person_px(frame: SimFrame) -> tuple[float, float]:
+    """A person's expected box at the image centre's slant range: what the onboard node
+    computes from the same pose, altitude and focal length."""
+    fix = pixel_to_ground(frame.k.cx_px, frame.k.cy_px, frame.pose, frame.k,
+                          FlatTerrain(ground_amsl_m=frame.ground_amsl_m))
+    if fix is None:  # looking at the horizon: size people for the height above ground
+        range_m = max(1.0, frame.pose.alt_amsl_m - frame.ground_amsl_m)
+    else:
+        range_m = fix.slant_range_m
+    return person_size_px(frame.k.fx_px, range_m)
+
+
+def ground_pixel(det: Detection) -> tuple[float, float]:
+    """The pixel whose ground point is the object's: a fire lies flat, so its box's centre;
+    a person stands up out of the ground, so the middle of the box's lowest person-width
+    (feet towards the camera's bottom edge, as a gimballed camera looking down sees them)."""
+    b = det.box
+    cx, cy = b.center_px
+    if det.label != "person":
+        return cx, cy
+    w, h = b.x2 - b.x1, b.y2 - b.y1
+    return cx, b.y2 - min(w, h) / 2
+
+
+def geolocation_errors_m(frame: SimFrame, detections: Sequence[Detection], label: str,
+                         iou_match: float = IOU_MATCH,
+                         min_score: float = MIN_SCORE) -> list[float]:
+    """Ground distance from each matched detection's fix to its object's true position.
+
+    Detections are matched to truth boxes of the same label greedily by score, as in
+    `perception.evaluate`; unmatched detections and missed objects are detection errors, not
+    geolocation errors, and are scored there."""
+    truth = [t for t in frame.truth if t.label == label]
+    used = [False] * len(truth)
+    terrain = FlatTerrain(ground_amsl_m=frame.ground_amsl_m)
+    errors = []
+    mine = sorted((d for d in detections if d.label == label and d.score >= min_score),
+                  key=lambda d: -d.score)
+    for det in mine:
+        best, best_iou = -1, iou_match
+        for i, t in enumerate(truth):
+            iou = det.box.iou(t.box)
+            if not used[i] and iou >= best_iou:
+                best, best_iou = i, iou
+        if best < 0:
+            continue
+        used[best] = True
+        fix = pixel_to_ground(*ground_pixel(det), frame.pose, frame.k, terrain)
+        if fix is None:
+            continue
+        t = truth[best]
+        east, north, _ = pymap3d.geodetic2enu(fix.lat_deg, fix.lon_deg, t.alt_amsl_m,
+                                              t.lat_deg, t.lon_deg, t.alt_amsl_m)
+        errors.append(math.hypot(float(east), float(north)))
+    return errors
+
+
+def geolocation_score(label: str, errors_m: Sequence[float]) -> GeolocationScore:
+    if not errors_m:
+        return GeolocationScore(label=label, located=0, median_m=None, p95_m=None, max_m=None)
+    e = np.asarray(errors_m, dtype=float)
+    return GeolocationScore(label=label, located=int(e.size), median_m=float(np.median(e)),
+                            p95_m=float(np.percentile(e, 95)), max_m=float(e.max()))
+
+
+def score_sim(labels: Sequence[str], truth: Sequence[LabelledImage],
+              frames: Sequence[SimFrame], predictions: Sequence[Sequence[Detection]], *,
+              iou_match: float = IOU_MATCH, min_score: float = MIN_SCORE) -> SimScore:
+    """Per-class precision, recall, AP and geolocation error over a simulator set.
+
+    `truth` are the set's labelled boxes and ignore regions (as `skywatch eval` loads them),
+    `frames` the same images' poses and world truth, in the same order as `predictions`."""
+    if not len(truth) == len(frames) == len(predictions):
+        raise ValueError(f"{len(truth)} labelled images, {len(frames)} frames and "
+                         f"{len(predictions)} predictions")
+    classes = tuple(score_class(label, truth, predictions, iou_match=iou_match,
+                                min_score=min_score) for label in labels)
+    geo = tuple(geolocation_score(label, [
+        e for f, dets in zip(frames, predictions, strict=True)
+        for e in geolocation_errors_m(f, dets, label, iou_match, min_score)]) for label in labels)
+    return SimScore(classes=classes, geolocation=geo)

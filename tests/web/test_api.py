@@ -191,6 +191,7 @@ async def test_a_traffic_officer_commands_only_traffic_vehicles_and_both_are_aud
     http: httpx.AsyncClient, fleet_server: RunningServer
 ) -> None:
     """uav2 is the traffic department's drone; uav0, uav1 and ugv0 are the fire brigade's."""
+    started = datetime.now(UTC)
     officer = signed_in(fleet_server, Role.TRAFFIC_POLICE, username="officer-gao")
     listed = (await http.get("/api/vehicles", headers=officer)).json()
     assert [v["id"] for v in listed] == ["uav2"]
@@ -205,10 +206,12 @@ async def test_a_traffic_officer_commands_only_traffic_vehicles_and_both_are_aud
             "officer-gao (traffic_police) may not command fire department assets")
     assert (await http.get("/api/vehicles/uav1")).json()["armed"] is False  # nothing was sent
 
-    armed = await http.post("/api/vehicles/uav2/commands", headers=officer,
-                            json={"command": "arm"})
-    assert armed.status_code == 200, armed.text
-    assert (await http.get("/api/vehicles/uav2", headers=officer)).json()["armed"] is True
+    async with websockets.connect(fleet_server.ws_url, additional_headers=officer) as ws:
+        armed = await http.post("/api/vehicles/uav2/commands", headers=officer,
+                                json={"command": "arm"})
+        assert armed.status_code == 200, armed.text
+        await first_event(ws, lambda e: e["type"] == "telemetry" and e["vehicle_id"] == "uav2"
+                          and e["armed"] is True, timeout_s=10)  # the simulator's word for it
     disarmed = await http.post("/api/vehicles/uav2/commands", headers=officer,
                                json={"command": "disarm"})
     assert disarmed.status_code == 200, disarmed.text
@@ -236,6 +239,8 @@ async def test_a_traffic_officer_commands_only_traffic_vehicles_and_both_are_aud
         ("GET /api/audit", "/api/audit", "refused"),
     ]
     assert all(r["role"] == "traffic_police" and r["client"] == "127.0.0.1" for r in trail)
+    assert all(0 <= (datetime.fromisoformat(r["at"]) - started).total_seconds() < 120
+               for r in trail)  # each row's time is the request's, in UTC
     uav0 = (await http.get("/api/audit", params={"vehicle": "uav0"})).json()
     assert ("officer-gao", "refused") in {(r["username"], r["result"]) for r in uav0}
 

@@ -17,6 +17,9 @@ the CPU figure is the server's alone. Two sources feed the server's event log:
   (N = 500 on 2 cores), and beside the simulator's 100-vehicle row it separates the cost of
   the fan-out from that of the MAVLink links; each row says which source it used.
 
+The server signs its clients in like any console's: it starts on a throwaway data directory
+with a known admin password (`bench_server`), and each client opens `/ws?token=...`.
+
 Target (issue 3): 100 vehicles x 10 Hz to 10 clients with p99 < 100 ms.
 """
 
@@ -33,7 +36,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +55,8 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "telemetry_fanout.json"
 RATE_HZ = 10.0
 HOME_LAT_DEG, HOME_LON_DEG = 22.5431, 114.0579
+#: The benchmark server's admin password (its data directory is thrown away afterwards).
+ADMIN_PASSWORD = "benchmark control room passphrase 7"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,18 +127,20 @@ async def _serve(vehicles: int, port: int, source: str, base_port: int) -> None:
 
     events = EventLog()
     specs = []
-    if source == "sim":
-        for i, v in enumerate(default_vehicles(vehicles, 0)):
-            lat, lon = dock_lat_lon_deg(v, HOME_LAT_DEG, HOME_LON_DEG)
-            specs.append(VehicleSpec(
-                id=v.id, name=v.name, kind=VehicleKind(v.kind), department=v.department,
-                url=f"udpin://0.0.0.0:{base_port + i}",
-                dock=Dock(id=f"dock-{v.id}", lat_deg=lat, lon_deg=lon),
-                capabilities=frozenset(v.capabilities),
-            ))
+    for i, v in enumerate(default_vehicles(vehicles, 0)):
+        lat, lon = dock_lat_lon_deg(v, HOME_LAT_DEG, HOME_LON_DEG)
+        specs.append(VehicleSpec(
+            id=v.id, name=v.name, kind=VehicleKind(v.kind), department=v.department,
+            url=f"udpin://0.0.0.0:{base_port + i}",
+            dock=Dock(id=f"dock-{v.id}", lat_deg=lat, lon_deg=lon),
+            capabilities=frozenset(v.capabilities),
+        ))
+    # Synthetic vehicles are listed (their departments scope the stream) but never linked.
     registry = FleetRegistry(specs, events)
-    await registry.start()
-    app = create_app(registry, events, Settings(port=port))
+    if source == "sim":
+        await registry.start()
+    app = create_app(registry, events, Settings(port=port))  # data_dir: from the environment
+    app.state.auth.ensure_admin(ADMIN_PASSWORD)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     feeding = None
     if source == "synthetic":
@@ -140,19 +150,69 @@ async def _serve(vehicles: int, port: int, source: str, base_port: int) -> None:
     finally:
         if feeding is not None:
             feeding.cancel()
-        await registry.stop()
+        if source == "sim":
+            await registry.stop()
 
 
 # --- client side (this process) ------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-async def _wait_ready(port: int, vehicles: int, source: str, timeout_s: float) -> None:
+@dataclass(frozen=True, kw_only=True)
+class BenchServer:
+    port: int
+    server: psutil.Process
+    simulator: psutil.Process | None
+
+
+@contextmanager
+def bench_server(vehicles: int, source: str, base_port: int = 15540) -> Iterator[BenchServer]:
+    """The ground server (this file with `--serve`) on a free port and a throwaway data
+    directory, signed-in as `admin` / `ADMIN_PASSWORD`, fed by `source`; with `sim`, the
+    simulator too. Both are stopped (SIGINT, then killed) on exit."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="skywatch-bench-") as data_dir:
+        env = {**os.environ, "SKYWATCH_DATA_DIR": data_dir}
+        sim = None
+        if source == "sim":
+            sim = subprocess.Popen(
+                [sys.executable, "-m", "sim", "--vehicles", str(vehicles), "--rovers", "0",
+                 "--speedup", "1", "--base-port", str(base_port)],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", "--vehicles", str(vehicles), "--port",
+             str(port), "--source", source, "--base-port", str(base_port)],
+            cwd=ROOT, env=env,
+        )
+        try:
+            yield BenchServer(port=port, server=psutil.Process(server.pid),
+                              simulator=psutil.Process(sim.pid) if sim else None)
+        finally:
+            for proc in (server, sim):
+                if proc is not None:
+                    proc.send_signal(signal.SIGINT)
+                    try:
+                        proc.wait(timeout=15)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+
+
+async def sign_in(http: httpx.AsyncClient, username: str, password: str) -> str:
+    """An access token from the server's sign-in form, as the console gets one."""
+    response = await http.post("/api/auth/token",
+                               data={"username": username, "password": password}, timeout=60)
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+async def wait_ready(port: int, vehicles: int, source: str, timeout_s: float) -> None:
     """The server answers, and with the simulator every vehicle's link is up."""
     deadline = time.monotonic() + timeout_s
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
@@ -243,14 +303,15 @@ class LeanWebSocketClient(asyncio.Protocol):
             self.done.set_result(None)
 
 
-async def _client(port: int, stop_at: float, latencies_ms: list[float]) -> int:
+async def stream_client(port: int, token: str, stop_at: float, latencies_ms: list[float]) -> int:
+    """Receive `/ws` as the holder of `token` until `stop_at`; the telemetry events received."""
     loop = asyncio.get_running_loop()
     transport, client = await loop.create_connection(
         lambda: LeanWebSocketClient(latencies_ms, stop_at), "127.0.0.1", port
     )
     key = base64.b64encode(os.urandom(16)).decode()
     transport.write(
-        f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        f"GET /ws?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
         .encode()
     )
@@ -261,59 +322,39 @@ async def _client(port: int, stop_at: float, latencies_ms: list[float]) -> int:
     return client.received
 
 
-def _cpu_s(process: psutil.Process) -> float:
+def cpu_s(process: psutil.Process) -> float:
     times = process.cpu_times()
     return float(times.user + times.system)
 
 
 def _measure(vehicles: int, clients: int, source: str, duration_s: float) -> Row:
-    port, base_port = _free_port(), 15540
-    sim = None
-    if source == "sim":
-        sim = subprocess.Popen(
-            [sys.executable, "-m", "sim", "--vehicles", str(vehicles), "--rovers", "0",
-             "--speedup", "1", "--base-port", str(base_port)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-    server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--vehicles", str(vehicles), "--port", str(port),
-         "--source", source, "--base-port", str(base_port)],
-        cwd=ROOT,
-    )
-    try:
+    with bench_server(vehicles, source) as served:
         return asyncio.run(_collect(
-            port, vehicles, clients, source, duration_s,
-            psutil.Process(server.pid), psutil.Process(sim.pid) if sim else None,
+            served.port, vehicles, clients, source, duration_s, served.server, served.simulator,
         ))
-    finally:
-        for proc in (server, sim):
-            if proc is not None:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
 
 
 async def _collect(
     port: int, vehicles: int, clients: int, source: str, duration_s: float,
     server_proc: psutil.Process, sim_proc: psutil.Process | None,
 ) -> Row:
-    await _wait_ready(port, vehicles, source, timeout_s=60 + vehicles)
+    await wait_ready(port, vehicles, source, timeout_s=60 + vehicles)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        token = await sign_in(http, "admin", ADMIN_PASSWORD)
     await asyncio.sleep(2.0)  # let links and rates settle before measuring
     load_avg_1m = os.getloadavg()[0]
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
         seq0 = (await http.get("/api/health")).json()["last_seq"]
-    cpu0, sim_cpu0 = _cpu_s(server_proc), _cpu_s(sim_proc) if sim_proc else 0.0
+    cpu0, sim_cpu0 = cpu_s(server_proc), cpu_s(sim_proc) if sim_proc else 0.0
     latencies: list[list[float]] = [[] for _ in range(clients)]
     t0 = time.time()
     counts = await asyncio.gather(*(
-        _client(port, t0 + duration_s, latencies[k])
+        stream_client(port, token, t0 + duration_s, latencies[k])
         for k in range(clients)
     ))
     elapsed_s = time.time() - t0
-    cpu_pct = 100.0 * (_cpu_s(server_proc) - cpu0) / elapsed_s
-    sim_cpu_pct = 100.0 * (_cpu_s(sim_proc) - sim_cpu0) / elapsed_s if sim_proc else None
+    cpu_pct = 100.0 * (cpu_s(server_proc) - cpu0) / elapsed_s
+    sim_cpu_pct = 100.0 * (cpu_s(sim_proc) - sim_cpu0) / elapsed_s if sim_proc else None
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
         published = (await http.get("/api/health")).json()["last_seq"] - seq0
     every = sorted(x for per_client in latencies for x in per_client)

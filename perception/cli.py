@@ -3,15 +3,21 @@
 `detect` runs the default detector for each frame's modality (or the user's YOLO-style ONNX
 model) and prints a table or JSON; a file that cannot be read gets one line on stderr and the
 run goes on, ending with exit code 2. `eval` scores a YOLO-format folder (images/, labels/,
-data.yaml, optional ignore.json) per class: precision, recall, AP, and frames per second.
+data.yaml, optional ignore.json) per class: precision, recall, AP, and frames per second;
+`eval --sim SCENARIO` renders a simulator scenario by day and by night and scores detection and
+geolocation against the simulator's truth (`skywatch.eval_sim`).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
+import operator
+import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import cv2
 import numpy as np
@@ -22,6 +28,7 @@ from perception.detection import BadImage, Detection, Detector, Modality
 from perception.detectors import detector_for
 from perception.evaluate import score_class
 from perception.onnx_yolo import BadModel
+from perception.sim_eval import IOU_MATCH, MIN_SCORE, BadFrames, sim_score_json
 from perception.thermal import DEFAULT_PERSON_PX, person_size_px
 
 MODALITIES = ("auto", "rgb", "thermal")
@@ -148,12 +155,34 @@ def evaluate(
         help="rgb, thermal, or auto (from the first image).")] = "auto",
     model: Annotated[Path | None, typer.Option(help="A YOLOv5/v8-layout ONNX model.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    iou: Annotated[float, typer.Option(help="IoU a detection needs to match a box.")] = 0.5,
-    min_score: Annotated[float, typer.Option(help="Count detections scoring at least this.")]
-    = 0.0,
+    iou: Annotated[float | None, typer.Option(
+        help="IoU a detection needs to match a box [default: 0.5; with --sim 0.3].")] = None,
+    min_score: Annotated[float | None, typer.Option(
+        help="Count detections scoring at least this [default: 0; with --sim 0.25].")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N images.")] = None,
+    sim: Annotated[str | None, typer.Option(
+        "--sim", metavar="SCENARIO",
+        help="Score on simulator truth instead of a folder: a world YAML file, or 'example' "
+             "(the scene `skywatch up` simulates). Renders it by day and by night from "
+             "60-120 m and reports geolocation error too.")] = None,
+    views: Annotated[int, typer.Option(help="With --sim: views rendered per lighting.")] = 60,
+    seed: Annotated[int, typer.Option(help="With --sim: same seed, same views.")] = 0,
+    keep: Annotated[Path | None, typer.Option(
+        help="With --sim: keep the rendered sets in this folder.")] = None,
 ) -> None:
-    """Precision, recall and AP per class of the detectors on a labelled folder."""
+    """Precision, recall and AP per class of the detectors on a labelled folder or on
+    simulator truth (--sim)."""
+    if sim is not None:
+        if data_dir or data or model or modality not in ("auto", "thermal"):
+            typer.echo("error: --sim scores the simulator's radiometric thermal frames: give no "
+                       "DATA_DIR, --data, --model or --modality rgb with it", err=True)
+            raise typer.Exit(2)
+        _evaluate_sim(sim, views=views, seed=seed, keep=keep, as_json=as_json,
+                      iou=IOU_MATCH if iou is None else iou,
+                      min_score=MIN_SCORE if min_score is None else min_score)
+        return
+    iou = 0.5 if iou is None else iou
+    min_score = 0.0 if min_score is None else min_score
     root = data_dir or data
     if root is None:
         typer.echo("error: give the folder as DATA_DIR or --data", err=True)
@@ -200,6 +229,51 @@ def evaluate(
     for s in scores:
         typer.echo(f"{s.label:<8} {s.ground_truth:>6} {s.detections:>6} {s.true_positives:>6} "
                    f"{s.precision:>9.3f} {s.recall:>7.3f} {s.ap50:>6.3f}")
+
+
+def _evaluate_sim(scenario: str, *, views: int, seed: int, keep: Path | None, as_json: bool,
+                  iou: float, min_score: float) -> None:
+    if not 1 <= views <= 10_000:
+        typer.echo(f"error: --views: {views} is outside 1..10000", err=True)
+        raise typer.Exit(2)
+    # The simulator is loaded only here: an offline tool may drive it, the perception core not.
+    eval_sim: Any = importlib.import_module("skywatch.eval_sim")
+    steps = 2 * views * len(eval_sim.LIGHTING)
+    try:
+        with typer.progressbar(length=steps, label="rendering and searching",
+                               file=sys.stderr) as bar:
+            sets = eval_sim.evaluate_scenario(scenario, views=views, seed=seed, keep=keep,
+                                              on_step=lambda: bar.update(1))
+    except (eval_sim.WorldError, BadFrames, BadDataset, BadImage) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("cancelled", err=True)
+        raise typer.Exit(130) from None
+    rows = {**sets, "all": functools.reduce(operator.add, sets.values())}
+    scores = {name: s.score(iou_match=iou, min_score=min_score) for name, s in rows.items()}
+    if as_json:
+        typer.echo(json.dumps({
+            "scenario": scenario, "views_per_lighting": views, "seed": seed, "iou": iou,
+            "min_score": min_score, "alt_rel_m": [60, 120], "gimbal_pitch_deg": [-90, -45],
+            "sets": [{"lighting": name, "images": len(rows[name].truth),
+                      "images_per_s": round(rows[name].images_per_s, 1),
+                      **sim_score_json(score)} for name, score in scores.items()],
+        }, indent=1))
+        return
+    typer.echo(f"simulator truth: {scenario}, {views} views by day and {views} by night from "
+               f"60-120 m, IoU {iou:g}, score >= {min_score:g}")
+    typer.echo(f"{'lighting':<8} {'class':<7} {'truth':>5} {'dets':>5} {'TP':>5} "
+               f"{'precision':>9} {'recall':>6} {'AP':>5}  {'located':>7} {'median m':>8} "
+               f"{'p95 m':>6}")
+    for name, score in scores.items():
+        for c, g in zip(score.classes, score.geolocation, strict=True):
+            med = "-" if g.median_m is None else f"{g.median_m:.2f}"
+            p95 = "-" if g.p95_m is None else f"{g.p95_m:.2f}"
+            typer.echo(f"{name:<8} {c.label:<7} {c.ground_truth:>5} {c.detections:>5} "
+                       f"{c.true_positives:>5} {c.precision:>9.3f} {c.recall:>6.3f} "
+                       f"{c.ap50:>5.3f}  {g.located:>7} {med:>8} {p95:>6}")
+    typer.echo(f"detector: {rows['all'].images_per_s:.1f} images/s")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,17 @@ from shapely.ops import unary_union
 from fleet.incidents import check_incident
 from fleet.templates import PlanVehicle, TemplateSettings, build_plans
 from mission.geodesy import Origin, distance_m, lonlat_geometry_to_enu
-from mission.items import Loiter, RawItem, ReturnToLaunch, Takeoff, TakePhoto, Waypoint
+from mission.items import (
+    Gimbal,
+    Loiter,
+    RawItem,
+    RegionOfInterest,
+    ReturnToLaunch,
+    RoiNone,
+    Takeoff,
+    TakePhoto,
+    Waypoint,
+)
 
 CMD_NAV_RETURN_TO_LAUNCH = 20
 CMD_NAV_TAKEOFF = 22
@@ -99,3 +109,31 @@ def test_area_types_stay_over_their_area(kind: str) -> None:
         p = lonlat_geometry_to_enu(Point(w.lon_deg, w.lat_deg),
                                    Origin(lat_deg=22.5425, lon_deg=114.053))
         assert area.distance(p) < 80.0
+
+
+@pytest.mark.parametrize(("kind", "geometry"), [
+    ("fire", POINT), ("traffic_accident", POINT), ("person_search", FIELD),
+    ("reservoir_patrol", FIELD), ("survey_3d", FIELD)])
+def test_the_camera_looks_at_the_ground_wherever_the_work_is_flown(
+        kind: str, geometry: dict[str, object]) -> None:
+    """The simulator's gimbal (like a real one) starts looking ahead: past the approach to the
+    work's first point, every waypoint, hold and photo of the work is flown after a Gimbal item
+    pitched at least 45° down, or with a region of interest the gimbal tracks (orbits)."""
+    (plan,) = build_plans(check_incident(type=kind, geometry=geometry), [DOCK])
+    pitch_deg: float | None = None
+    roi = False
+    approach, looked = 0, 0
+    for item in plan.items[plan.work_from:plan.return_from]:
+        match item:
+            case Gimbal(pitch_deg=p):
+                pitch_deg = p
+            case RegionOfInterest():
+                roi = True
+            case RoiNone():
+                roi = False
+            case Waypoint() if pitch_deg is None and not roi:
+                approach += 1
+            case Waypoint() | Loiter() | TakePhoto():
+                assert roi or (pitch_deg is not None and pitch_deg <= -45.0), (kind, item)
+                looked += 1
+    assert approach <= 1 and looked >= 4, (approach, looked)

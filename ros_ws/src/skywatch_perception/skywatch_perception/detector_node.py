@@ -8,6 +8,9 @@ found nothing. A frame that cannot be read is reported on the log (`/rosout`) an
 On thermal frames the expected size of a person comes from the ground sample distance: the
 vehicle's `pose` (height above home, gimbal pitch) and the camera's focal length
 (`thermal/camera_info`); until both have arrived, HIT-UAV's median box (12x19 px) is used.
+Radiometric frames (mono16 centi-kelvin, as the simulator and radiometric cameras send) are
+searched by temperature (`perception.radiometric`); 8-bit frames by the learned detector. A
+user's model (`model_path`) gets every frame.
 
 Parameters: `modality` (thermal | rgb), `model_path` (a YOLO-style ONNX file; empty for the
 shipped detectors), `min_score`, `person_w_px`/`person_h_px` (a fixed expected person size;
@@ -31,6 +34,7 @@ from skywatch_interfaces.msg import DetectionArray, VehiclePose
 
 from perception.detection import BadImage, Detection, Detector, Modality
 from perception.detectors import detector_for
+from perception.radiometric import RadiometricDetector, RadiometricParams, is_radiometric
 from perception.thermal import DEFAULT_PERSON_PX
 from skywatch_perception.evidence import crop_jpeg
 from skywatch_perception.images import image_to_array
@@ -71,6 +75,7 @@ class DetectorNode(Node):
         self.crop_margin_px = int(self.declare_parameter("crop_margin_px", 8).value)
         self.fixed_size = person_w > 0 and person_h > 0
         person_px = (person_w, person_h) if self.fixed_size else DEFAULT_PERSON_PX
+        self.fixed_person_px = person_px
         self.model_path = Path(model_path) if model_path else None
         self.detector: Detector = detector_for(self.modality, self.model_path,
                                                person_px=person_px)
@@ -112,13 +117,25 @@ class DetectorNode(Node):
         self.sized.move_to_end(bucket)
         return self.sized[bucket]
 
+    def person_px_now(self) -> tuple[float, float]:
+        """The person size this frame should show: fixed, from the pose, or the default."""
+        if self.fixed_size or self.focal_px is None or self.range_m is None:
+            return self.fixed_person_px
+        return bucket_person_px(size_bucket(self.focal_px, self.range_m))
+
+    def detector_for_frame(self, image: np.ndarray) -> Detector:
+        if (self.modality is Modality.THERMAL and self.model_path is None
+                and is_radiometric(image)):
+            return RadiometricDetector(RadiometricParams(person_px=self.person_px_now()))
+        return self.detector_now()
+
     def on_frame(self, msg: Image) -> None:
         self.frames_seen += 1
         stamp = msg.header.stamp
         try:
             image = image_to_array(msg)
             started = time.perf_counter()
-            found = [d for d in self.detector_now().detect(image, self.modality)
+            found = [d for d in self.detector_for_frame(image).detect(image, self.modality)
                      if d.score >= self.min_score]
             elapsed_ms = (time.perf_counter() - started) * 1000
         except BadImage as e:

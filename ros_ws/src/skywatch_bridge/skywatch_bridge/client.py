@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 BATCH_PATH = "/api/detections"
+PREVIEW_PATH = "/api/vehicles/{vehicle_id}/camera"
 TOKEN_PATH = "/api/auth/token"
 
 
@@ -54,21 +55,30 @@ class GroundClient:
 
     def post_batch(self, detections: list[dict[str, Any]],
                    objects: list[dict[str, Any]]) -> Acknowledged:
-        body = {"detections": detections, "objects": objects}
-        answer = self._post(body)
-        if answer.status_code == 401:  # expired or revoked: one fresh sign-in, then give up
-            self._token = None
-            answer = self._post(body)
+        answer = self._post_signed_in(BATCH_PATH, {"detections": detections, "objects": objects})
         if answer.status_code == 200:
             data = answer.json()
             return Acknowledged(stored=list(data["stored"]), duplicates=list(data["duplicates"]))
         raise _failure(answer)
 
-    def _post(self, body: dict[str, Any]) -> httpx.Response:
+    def post_preview(self, vehicle_id: str, body: dict[str, Any]) -> None:
+        """One camera preview frame; raises as `post_batch` does."""
+        answer = self._post_signed_in(PREVIEW_PATH.format(vehicle_id=vehicle_id), body)
+        if answer.status_code != 202:
+            raise _failure(answer)
+
+    def _post_signed_in(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        answer = self._post(path, body)
+        if answer.status_code == 401:  # expired or revoked: one fresh sign-in, then give up
+            self._token = None
+            answer = self._post(path, body)
+        return answer
+
+    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         if self._token is None:
             self._sign_in()
         try:
-            return self._http.post(BATCH_PATH, json=body,
+            return self._http.post(path, json=body,
                                    headers={"Authorization": f"Bearer {self._token}"})
         except httpx.TransportError as e:
             raise LinkDown(f"{type(e).__name__}: {e}") from e

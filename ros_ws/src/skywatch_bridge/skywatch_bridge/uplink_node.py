@@ -9,7 +9,9 @@ Parameters: `server_url`, `username` (a `vehicle` account for this vehicle), `pa
 (the environment variable holding its password: kept off the command line), `vehicle_id`
 (default: the namespace, `/uav0` -> `uav0`), `outbox_path` (default
 `$ROS_HOME/skywatch/uplink-<vehicle>.db`, ROS_HOME defaulting to ~/.ros), `batch_size`,
-`max_backoff_s`, `object_period_s`.
+`max_backoff_s`, `object_period_s`, `preview_period_s` (the live camera preview of each
+camera, `camera/image_raw` and `thermal/image_raw`, with its boxes: `preview.py`; 0: none)
+and `preview_width_px`.
 """
 
 from __future__ import annotations
@@ -21,15 +23,18 @@ from pathlib import Path
 import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
-from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from rclpy.time import Time as RosTime
+from sensor_msgs.msg import Image
 from skywatch_interfaces.msg import DetectionArray, GeolocatedObjectArray
 
 from skywatch_bridge.client import GroundClient
 from skywatch_bridge.items import detection_items, object_item
 from skywatch_bridge.outbox import Outbox
+from skywatch_bridge.preview import PreviewFeed
 from skywatch_bridge.sender import Backoff, Sender
 
+PREVIEW_TOPICS = {"thermal": "thermal/image_raw", "rgb": "camera/image_raw"}
 IN_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
                     history=HistoryPolicy.KEEP_LAST)
 
@@ -68,10 +73,27 @@ class UplinkNode(Node):
         self.create_subscription(DetectionArray, "detections", self.on_detections, IN_QOS)
         self.create_subscription(GeolocatedObjectArray, "objects", self.on_objects, IN_QOS)
         self._thread.start()
+        preview_period_s = float(self.declare_parameter("preview_period_s", 0.5).value)
+        preview_width_px = int(self.declare_parameter("preview_width_px", 320).value)
+        self.preview: PreviewFeed | None = None
+        self._preview_thread: threading.Thread | None = None
+        if preview_period_s > 0:
+            self._preview_client = GroundClient(server_url, username, password)
+            feed = PreviewFeed(self._preview_client, self.vehicle_id, self._log,
+                               period_s=preview_period_s, max_width_px=preview_width_px)
+            for modality, topic in PREVIEW_TOPICS.items():
+                self.create_subscription(Image, topic, lambda msg, m=modality: feed.on_image(
+                    m, msg), qos_profile_sensor_data)
+            self.preview = feed
+            self._preview_thread = threading.Thread(target=feed.run, args=(self._stop,),
+                                                    name="uplink-preview", daemon=True)
+            self._preview_thread.start()
         self.get_logger().info(f"uplink of {self.vehicle_id} to {server_url} as {username}; "
                                f"outbox {path} ({len(self.outbox)} waiting)")
 
     def on_detections(self, msg: DetectionArray) -> None:
+        if self.preview is not None:
+            self.preview.on_detections(msg)
         items, dropped = detection_items(msg, self.vehicle_id)
         for reason in dropped:
             self.get_logger().warning(f"detection not sent: {reason}")
@@ -104,6 +126,9 @@ class UplinkNode(Node):
         self._stop.set()
         self.sender.wake()
         self._thread.join(timeout=10.0)
+        if self._preview_thread is not None:
+            self._preview_thread.join(timeout=10.0)
+            self._preview_client.close()
         self.client.close()
         self.outbox.close()
 

@@ -2,8 +2,10 @@
 
 The server is the real `skywatch serve` process; the simulator keeps flying while it is down.
 Before the kill the test reads every event through `GET /api/events`; after the restart the
-same range must come back identical, seq must continue above it, and the mission must carry
-on to its end on the same vehicle (reconciled with what the drone reports, not re-dispatched).
+same range must come back identical, seq must continue above it, and the mission must end on
+the same vehicle, reconciled with what the drone did meanwhile (not re-dispatched): the test
+holds the server's port while it is down and restarts it only once the drone has finished its
+watch, flown home and landed, so the server has to learn all of that from the vehicle.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from pymavlink.dialects.v20 import common as mavlink
 
 from fleet.events import EventLog
 from fleet.registry import FleetRegistry
@@ -36,15 +39,16 @@ from tests.ops.scenario_harness import (
     wait_ready,
     write_world,
 )
+from tests.ops.tracks import Track, listen_on
 from tests.sim_harness import SimHandle, start_sim
 from tests.web.auth_helpers import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-SPEEDUP = 20.0
-#: The drones' GCS-link-loss failsafe (PX4 COM_DL_LOSS_T, s): a restart of a few wall seconds
-#: is a minute of simulated time at this speed-up, more than a real restart takes.
-LINK_LOSS_S = 600
+SPEEDUP = 40.0
+#: The drones' GCS-link-loss failsafe (PX4 COM_DL_LOSS_T, s): the server stays down for the
+#: rest of the watch and the flight home (some 10 simulated minutes), longer than a real restart.
+LINK_LOSS_S = 1800
 
 
 def free_tcp_port() -> int:
@@ -124,6 +128,20 @@ async def wait_mission(client: httpx.AsyncClient, mission_id: str, ok: Any, what
     raise AssertionError(f"mission {mission_id} not {what} within {timeout_s} s: {last}")
 
 
+def landed_after(track: Track, return_from: int) -> bool:
+    """The vehicle reports it flew its plan up to the return and is disarmed on the ground."""
+    current, heartbeat = track.latest.get("MISSION_CURRENT"), track.latest.get("HEARTBEAT")
+    return (current is not None and current.seq >= return_from and heartbeat is not None
+            and not heartbeat.base_mode & mavlink.MAV_MODE_FLAG_SAFETY_ARMED)
+
+
+async def until(ok: Callable[[], bool], what: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not ok():
+        assert time.monotonic() < deadline, f"not {what} within {timeout_s} s"
+        await asyncio.sleep(0.1)
+
+
 async def prepare_drones(sim: SimHandle, drones: list[Drone]) -> None:
     """Cruise speed and link-loss failsafe, set over MAVLink before the server takes over."""
     registry = FleetRegistry(fleet_specs(sim.url, drones), EventLog())
@@ -158,13 +176,23 @@ async def test_kill_9_mid_mission_then_restart_loses_nothing_and_the_mission_end
             assert r.status_code == 201, r.text
             incident = r.json()
             mission_id = incident["mission_ids"][0]
-            await wait_mission(client, mission_id,
-                               lambda m: m["tasks"][0]["state"] == "on_station", "on station",
-                               60)
+            mission_doc = await wait_mission(
+                client, mission_id, lambda m: m["tasks"][0]["state"] == "on_station",
+                "on station", 60)
+            return_from = mission_doc["tasks"][0]["plan"]["return_from"]
             before = await durable_events(client)
             await client.aclose()
             os.kill(first.pid, signal.SIGKILL)
             first.wait(timeout=10)
+
+        # While the server is down, uav0 carries on: watch, return, land on its dock.
+        meanwhile = Track()
+        transport = await listen_on(sim.base_port, meanwhile)
+        try:
+            await until(lambda: landed_after(meanwhile, return_from), "uav0 home and landed",
+                        timeout_s=90)
+        finally:
+            transport.close()
 
         restarted_at = time.monotonic()
         with server_process(fleet_file, data_dir, port, log) as second:
@@ -180,6 +208,7 @@ async def test_kill_9_mid_mission_then_restart_loses_nothing_and_the_mission_end
                 mission = await wait_mission(client, mission_id,
                                              lambda m: m["state"] == "completed", "completed",
                                              90)
+                caught_up_s = time.monotonic() - restarted_at
                 assert [(t["vehicle_id"], t["state"]) for t in mission["tasks"]] == [
                     ("uav0", "done")]  # carried on by the same drone, not re-dispatched
                 resolved = (await client.get(f"/api/incidents/{incident['id']}")).json()
@@ -193,4 +222,5 @@ async def test_kill_9_mid_mission_then_restart_loses_nothing_and_the_mission_end
                 assert not any(e["state"] in ("failed", "cancelled") for e in task_events)
             finally:
                 await client.aclose()
-        print(f"restart: server answering {answering_s:.1f} s after start")
+        print(f"restart: server answering {answering_s:.1f} s after start, mission caught up "
+              f"with the landed drone and completed {caught_up_s:.1f} s after start")

@@ -8,8 +8,11 @@ loaded the machine running the test is (wall time times the speed-up would only 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pymavlink.dialects.v20 import common as mavlink
 
@@ -33,11 +36,13 @@ class Track:
 
     def __init__(self) -> None:
         self.fixes: list[Fix] = []
+        self.latest: dict[str, Any] = {}  #: the newest message of each type ("MISSION_CURRENT")
         self._parser = mavlink.MAVLink(None)
         self._parser.robust_parsing = True  # the simulator's own messages are skipped
 
     def feed(self, datagram: bytes) -> None:
         for m in self._parser.parse_buffer(datagram) or ():
+            self.latest[m.get_type()] = m
             if m.get_type() == "GLOBAL_POSITION_INT":
                 east_m, north_m = latlon_to_en(m.lat / 1e7, m.lon / 1e7, SCENE)
                 self.fixes.append(Fix(t_s=m.time_boot_ms / 1000, east_m=east_m,
@@ -74,6 +79,22 @@ class Track:
             elif runs[-1]:
                 runs.append([])
         return [r for r in runs if r]
+
+
+class _Receiver(asyncio.DatagramProtocol):
+    def __init__(self, feed: Callable[[bytes], None]) -> None:
+        self._feed = feed
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self._feed(data)
+
+
+async def listen_on(port: int, track: Track) -> asyncio.DatagramTransport:
+    """Take the ground station's place on `port` (while it is down): what the vehicle sends
+    there goes to `track`. Close the transport to give the port back."""
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: _Receiver(track.feed), local_addr=("0.0.0.0", port))
+    return transport
 
 
 def longest_gap_s(spells: list[tuple[float, float]], start_s: float, end_s: float) -> float:

@@ -116,3 +116,24 @@ def test_thermal_frames_reach_the_console_as_previews_with_their_boxes_at_2_hz(
         probe.close()
         stop(bridge)
         server.stop()
+
+
+def test_a_colour_preview_keeps_its_colours_and_a_small_frame_is_not_enlarged(
+        ros_built: None) -> None:
+    from skywatch_bridge.preview import preview_body
+
+    frame = np.zeros((480, 960, 3), np.uint8)
+    frame[:, :480] = (220, 30, 30)  # left half red (RGB), right half black
+    body = preview_body(frame, modality="rgb", captured_at="2026-12-04T09:00:00+00:00",
+                        boxes=[("fire", 0.7, (400.0, 100.0, 1000.0, 200.0))],
+                        max_width_px=320, quality=80)
+    assert (body["width"], body["height"]) == (320, 160)
+    assert body["boxes"] == [{"label": "fire", "score": 0.7,  # clipped to the picture
+                              "box": [133.33, 33.33, 320.0, 66.67]}]
+    bgr = cv2.imdecode(np.frombuffer(base64.b64decode(body["jpeg"]), np.uint8),
+                       cv2.IMREAD_COLOR)
+    blue, green, red = (int(v) for v in bgr[80, 60])
+    assert red > 180 and green < 70 and blue < 70  # red stays red
+    small = preview_body(frame[:100, :200], modality="rgb", captured_at="x", boxes=[],
+                         max_width_px=320, quality=80)
+    assert (small["width"], small["height"]) == (200, 100)

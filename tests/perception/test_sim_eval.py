@@ -1,0 +1,111 @@
+"""Fires and people on freshly rendered simulator frames, scored against the simulator's truth.
+
+The example scene (two fires, five people, a reservoir) is rendered by day and by night, 30
+views each from 60-120 m with the gimbal at -90 to -45 degrees, with seeds the detector was
+never tuned on (it was tuned on seeds 7 and 11), then searched and scored as
+`skywatch eval --sim` does. Issue 6's targets hold on the two together; by day alone people on
+sun-warmed grass (303-305 K, a body reads 305 K) are the detector's known weakness, so the day
+set has its own, lower, floor for people (see `bench/results/perception_sim.json`).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from perception.sim_eval import BadFrames, DetectedSet, SimScore, detect_sim_set, parse_frames
+from skywatch.eval_sim import render_lighting, scenario_document
+
+VIEWS = 30
+SEEDS = {"day": 1001, "night": 1002}  #: never used while tuning the detector
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DetectedSet]:
+    doc = scenario_document("example")
+    sets = {when: detect_sim_set(render_lighting(doc, when == "day", tmp_path_factory.mktemp(when),
+                                                 views=VIEWS, seed=seed))
+            for when, seed in SEEDS.items()}
+    return {**sets, "both": sets["day"] + sets["night"]}
+
+
+def _class(score: SimScore, label: str) -> tuple[float, float, int]:
+    c = next(c for c in score.classes if c.label == label)
+    return c.precision, c.recall, c.ground_truth
+
+
+@pytest.mark.parametrize("when", ["day", "night", "both"])
+def test_fires_are_found_and_nothing_else_is_called_fire(
+        searched: dict[str, DetectedSet], when: str) -> None:
+    precision, recall, seen = _class(searched[when].score(), "fire")
+    assert seen >= 10, f"{when}: too few fires in view to score"
+    assert recall >= 0.95 and precision >= 0.9, f"{when}: P {precision:.3f} R {recall:.3f}"
+
+
+def test_people_are_found_at_the_issues_operating_point(
+        searched: dict[str, DetectedSet]) -> None:
+    precision, recall, seen = _class(searched["both"].score(), "person")
+    assert seen >= 40
+    assert recall >= 0.9 and precision >= 0.85, f"P {precision:.3f} R {recall:.3f}"
+    precision, recall, _ = _class(searched["night"].score(), "person")
+    assert recall >= 0.9 and precision >= 0.85, f"night: P {precision:.3f} R {recall:.3f}"
+
+
+def test_people_by_day_on_warm_grass_stay_above_their_measured_floor(
+        searched: dict[str, DetectedSet]) -> None:
+    """By day grass reads up to 304.75 K and a person 305 K: one standing on the warmest
+    patches has under 1 K of contrast and is missed. Measured over 200 views: P 0.90, R 0.88."""
+    precision, recall, seen = _class(searched["day"].score(), "person")
+    assert seen >= 20
+    assert recall >= 0.8 and precision >= 0.85, f"day: P {precision:.3f} R {recall:.3f}"
+
+
+def test_found_objects_are_put_within_metres_of_where_they_are(
+        searched: dict[str, DetectedSet]) -> None:
+    for geo in searched["both"].score().geolocation:
+        assert geo.located >= 20, geo
+        assert geo.median_m is not None and geo.median_m <= 2.0, geo
+        assert geo.p95_m is not None and geo.p95_m <= 5.0, geo
+
+
+def test_eval_sim_prints_the_figures_as_json() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "skywatch", "eval", "--sim", "example", "--views", "3",
+         "--seed", "5", "--json"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert (report["iou"], report["min_score"]) == (0.3, 0.25)
+    assert [s["lighting"] for s in report["sets"]] == ["day", "night", "all"]
+    both = report["sets"][2]
+    assert both["images"] == 6 and both["images_per_s"] > 0
+    assert {c["label"] for c in both["classes"]} == {"person", "fire"}
+    assert {g["label"] for g in both["geolocation"]} == {"person", "fire"}
+    assert sum(c["ground_truth"] for c in both["classes"]) >= 3
+
+
+def test_eval_sim_refuses_an_unknown_scenario_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    run = subprocess.run(
+        [sys.executable, "-m", "skywatch", "eval", "--sim", str(missing), "--views", "2"],
+        capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert f"--sim: '{missing}' is neither 'example' nor a world file" in run.stderr
+    run = subprocess.run(
+        [sys.executable, "-m", "skywatch", "eval", str(tmp_path), "--sim", "example"],
+        capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "give no DATA_DIR" in run.stderr
+
+
+def test_a_frames_file_missing_a_pose_field_is_refused_naming_it() -> None:
+    doc = {"frames": [{"image": "00000.png", "k": [500, 0, 320, 0, 500, 256, 0, 0, 1],
+                       "pose": {"lat_deg": 22.5, "lon_deg": 114.0, "alt_amsl_m": 110.0},
+                       "ground_below_amsl_m": 10.0, "truth": []}]}
+    with pytest.raises(BadFrames, match=r"frames\.json\.frames\[0\]\.pose\.roll_deg: missing"):
+        parse_frames(doc, 640, 512)
+    doc["frames"][0]["k"] = [500, 0, 320]
+    with pytest.raises(BadFrames, match=r"frames\[0\]\.k: expected the 9 numbers"):
+        parse_frames(doc, 640, 512)

@@ -128,7 +128,9 @@ def _wait_heartbeats(base: int, n: int, proc: subprocess.Popen[bytes], timeout_s
 
 @contextlib.contextmanager
 def start_sim(tmp_path: Path, vehicles: int = 3, rovers: int = 0, speedup: float = 10.0,
-              world: Path | None = None, timeout_s: float = START_TIMEOUT_S) -> Iterator[SimHandle]:
+              world: Path | None = None, timeout_s: float = START_TIMEOUT_S,
+              camera_rate_hz: float | None = None) -> Iterator[SimHandle]:
+    """`camera_rate_hz`: serve the drones' camera frames (`--cameras`) at this sim-time rate."""
     n = vehicles + rovers
     base = free_base_port(n)
     log_path = tmp_path / f"sim-{base}.log"
@@ -136,6 +138,8 @@ def start_sim(tmp_path: Path, vehicles: int = 3, rovers: int = 0, speedup: float
            "--speedup", str(speedup), "--base-port", str(base)]
     if world is not None:
         cmd += ["--world", str(world)]
+    if camera_rate_hz is not None:
+        cmd += ["--cameras", "--camera-rate-hz", str(camera_rate_hz)]
     with open(log_path, "wb") as log_file:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
     handle = SimHandle(base_port=base, speedup=speedup, count=n, process=proc, log_path=log_path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,12 +56,16 @@ def point(east_m: float, north_m: float) -> list[float]:
     return [round(lon, 7), round(lat, 7)]
 
 
-def write_world(tmp_path: Path, drones: Sequence[Drone]) -> tuple[Path, list[DefaultVehicle]]:
+def write_world(tmp_path: Path, drones: Sequence[Drone],
+                scene: Mapping[str, Any] | None = None) -> tuple[Path, list[DefaultVehicle]]:
+    """The world file: drones on their docks, plus the world-file keys of `scene` (objects,
+    terrain...; e.g. `sim.example_world.example_scene_document`)."""
     layout = [DefaultVehicle(id=d.id, name=d.id, kind="multirotor", department=d.department,
                              capabilities=d.capabilities, east_m=d.east_m, north_m=d.north_m)
               for d in drones]
     path = tmp_path / "world.yaml"
-    path.write_text(yaml.safe_dump(world_document(layout, SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG)))
+    world = world_document(layout, SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG) | dict(scene or {})
+    path.write_text(yaml.safe_dump(world))
     return path, layout
 
 
@@ -135,14 +139,17 @@ async def wait_ready(registry: FleetRegistry, timeout_s: float = 30.0) -> None:
 
 @asynccontextmanager
 async def scenario(tmp_path: Path, drones: Sequence[Drone], supervision: SupervisorSettings,
-                   speedup: float = 40.0, relayed: Sequence[str] = ()
+                   speedup: float = 40.0, relayed: Sequence[str] = (),
+                   scene: Mapping[str, Any] | None = None, camera_rate_hz: float | None = None
                    ) -> AsyncIterator[Scenario]:
     """The simulator with `drones` on their docks, the server with supervision on them.
 
     The links of the `relayed` vehicles pass through a `UdpRelay` the test can cut
-    (`Scenario.relays`)."""
-    world, _ = write_world(tmp_path, drones)
-    with start_sim(tmp_path, vehicles=len(drones), speedup=speedup, world=world) as sim:
+    (`Scenario.relays`). `scene` adds objects to the world (`write_world`); `camera_rate_hz`
+    has the simulator serve the drones' cameras (`start_sim`)."""
+    world, _ = write_world(tmp_path, drones, scene)
+    with start_sim(tmp_path, vehicles=len(drones), speedup=speedup, world=world,
+                   camera_rate_hz=camera_rate_hz) as sim:
         events = EventLog()
         relays: dict[str, UdpRelay] = {}
         fleet_ports: dict[int, int] = {}

@@ -14,6 +14,11 @@ REPO = Path(__file__).resolve().parents[2]
 _domains = itertools.count(60 + os.getpid() % 30)
 
 
+def fresh_domain() -> int:
+    """A `ROS_DOMAIN_ID` no other test of this run has had (1..100)."""
+    return next(_domains) % 100 + 1
+
+
 @pytest.fixture(scope="session")
 def ros_built() -> None:
     """`scripts/build_ros.sh` (a no-op when nothing changed) so tests run the current nodes."""
@@ -26,7 +31,7 @@ def ros_domain(ros_built: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     this process (for in-process rclpy) and inherited by the nodes it starts."""
     from skywatch.onboard import ros_environment
 
-    domain = next(_domains) % 100 + 1
+    domain = fresh_domain()
     for key, value in ros_environment(domain_id=domain, log_dir=tmp_path / "ros-log").items():
         monkeypatch.setenv(key, value)
     yield domain

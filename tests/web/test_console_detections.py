@@ -284,4 +284,5 @@ async def test_the_selected_drones_live_camera_shows_boxes_and_its_latency(
         await page.wait_for_function(
             "() => document.querySelector('[data-testid=camera]').offsetWidth >= 450")
         assert await page.evaluate("document.documentElement.scrollWidth") <= 3840
+        await screenshot(page, tmp_path / "console-camera-wall.png")
         await page.close()

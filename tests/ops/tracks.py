@@ -52,7 +52,9 @@ class Track:
     def time_at(self, when: datetime) -> float:
         """The vehicle's clock at wall time `when` (a server event's `t`): the newest fix
         received by then."""
-        return next(f.t_s for f in reversed(self.fixes) if f.received <= when)
+        fix = next((f for f in reversed(self.fixes) if f.received <= when), None)
+        assert fix is not None, f"no position received by {when.isoformat()}"
+        return fix.t_s
 
     def spells_within(self, east_m: float, north_m: float, radius_m: float
                       ) -> list[tuple[float, float]]:

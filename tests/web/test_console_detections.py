@@ -35,6 +35,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 LAT, LON = 22.5, 114.0  # the test fleet's docks; the map opens on them
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 Post = Callable[[dict[str, Any]], Awaitable[None]]
+#: Whether the element with this test id sits in the middle of the map (within 5 px).
+CENTRED = """(testid) => {
+  const m = document.querySelector('#map').getBoundingClientRect();
+  const o = document.querySelector(`[data-testid="${testid}"]`).getBoundingClientRect();
+  return Math.abs(o.x + o.width / 2 - (m.x + m.width / 2)) < 5
+    && Math.abs(o.y + o.height / 2 - (m.y + m.height / 2)) < 5;
+}"""
 
 
 def crop_jpeg(width: int, height: int, value: int) -> bytes:
@@ -192,15 +199,15 @@ async def test_fires_and_people_found_are_mapped_listed_with_evidence_and_alarm_
         # From the keyboard: a row of the list takes the focus, Enter shows the object.
         await page.get_by_test_id("object-select-uav0/4").focus()
         await page.keyboard.press("Enter")
-        await page.wait_for_function("""() => {
-          const m = document.querySelector('#map').getBoundingClientRect();
-          const o = document.querySelector('[data-testid="object-uav0/4"]')
-            .getBoundingClientRect();
-          return Math.abs(o.x + o.width / 2 - (m.x + m.width / 2)) < 5
-            && Math.abs(o.y + o.height / 2 - (m.y + m.height / 2)) < 5;
-        }""")
+        await page.wait_for_function(CENTRED, arg="object-uav0/4")
         thumb = await page.get_by_test_id("object-thumb-uav0/4").bounding_box()
         assert thumb is not None and thumb["width"] >= 30  # legible on a laptop
+
+        # The person's alarm, clicked: the map centres on the person, the panel on its drone.
+        await page.locator('.alarm[data-key="object:uav0/2"] .alarm-text').click()
+        await page.wait_for_function(CENTRED, arg="object-uav0/2")
+        assert "uav0" in await page.get_by_test_id("panel-name").inner_text()
+        assert await page.get_by_test_id("camera").is_visible()
         await screenshot(page, tmp_path / "console-found.png")
         await page.close()
 

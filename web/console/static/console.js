@@ -60,10 +60,13 @@ function buildLayerControl() {
 
 const alarms = new AlarmPanel(document.getElementById('alarms'), {
   vehicleName: (id) => (vehicles.get(id) ? vehicles.get(id).name : id),
+  // A fire or person found: the map shows where, the panel the drone that found it (and so
+  // its camera); other alarms show their vehicle or incident.
   onSelect: (alarm) => {
-    if (alarm.vehicleId && vehicles.has(alarm.vehicleId)) select(alarm.vehicleId, { pan: true });
-    else if (alarm.incidentId) incidents.select(alarm.incidentId);
-    else if (alarm.position) map.panTo(alarm.position);
+    if (alarm.vehicleId && vehicles.has(alarm.vehicleId)) {
+      select(alarm.vehicleId, { pan: !alarm.position });
+    } else if (alarm.incidentId) incidents.select(alarm.incidentId);
+    if (alarm.position) map.panTo(alarm.position);
   },
 });
 const objects = new ObjectList(document.getElementById('objects'), {

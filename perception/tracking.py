@@ -7,6 +7,11 @@ its uncertainty allows. Confidence is the chance that at least one of the hits w
 1 - prod(1 - score): it grows with every hit and never needs a tuning table. Tracks of the same
 label from different sources whose positions agree within their combined uncertainty are one
 object seen by two drones, and are merged, keeping the older id.
+
+A confirmed track not seen for `max_age_s` is dropped from the live tracks but remembered for
+`retired_memory_s`: when the same label is seen again where it was (a search drone coming
+back on its next lane, a minute later), the old track takes the sighting up again, with its id,
+hits and confidence, instead of a second object appearing on the map for the same fire.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ from scipy.optimize import linear_sum_assignment
 GATE_CHI2_2DOF = 9.21
 #: Tracks less certain than this are not merged with others (they may be anything nearby).
 MERGE_MAX_SIGMA_M = 10.0
+#: Added to a retired track's uncertainty when it is sought again: a fire's hot centre shifts
+#: by a few metres between views, a person may have stepped aside.
+REACQUIRE_SLACK_M = 2.0
+MAX_RETIRED = 1000
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -90,12 +99,15 @@ class Tracker:
     """Multi-object tracker over geolocated detections, all labels, all sources."""
 
     def __init__(self, *, accel_sigma_mps2: float = 0.5, initial_speed_sigma_mps: float = 2.0,
-                 max_age_s: float = 30.0, tentative_max_age_s: float = 3.0) -> None:
+                 max_age_s: float = 30.0, tentative_max_age_s: float = 3.0,
+                 retired_memory_s: float = 900.0) -> None:
         self.accel_sigma_mps2 = accel_sigma_mps2
         self.initial_speed_sigma_mps = initial_speed_sigma_mps
         self.max_age_s = max_age_s
         self.tentative_max_age_s = tentative_max_age_s
+        self.retired_memory_s = retired_memory_s
         self._filters: list[_Filter] = []
+        self._retired: list[_Filter] = []  #: confirmed tracks past max_age_s, last hit first
         self._ids = itertools.count(1)
 
     @property
@@ -109,10 +121,13 @@ class Tracker:
         # but two drones' frames may both show it.
         for label, source in sorted({(o.label, o.source) for o in obs}):
             self._update_label(t_s, [o for o in obs if (o.label, o.source) == (label, source)])
-        self._filters = [
-            f for f in self._filters
-            if t_s - f.last_hit_t_s <= (self.max_age_s if f.hits > 1 else self.tentative_max_age_s)
-        ]
+        live = [f for f in self._filters
+                if t_s - f.last_hit_t_s <= (self.max_age_s if f.hits > 1
+                                            else self.tentative_max_age_s)]
+        retiring = [f for f in self._filters if f.hits > 1 and f not in live]
+        self._filters = live
+        self._retired = [f for f in retiring + self._retired
+                         if t_s - f.last_hit_t_s <= self.retired_memory_s][:MAX_RETIRED]
         _merge_agreeing(self._filters, t_s, self.accel_sigma_mps2)
         return self.tracks
 
@@ -137,7 +152,29 @@ class Tracker:
                     matched.add(j)
         for j, o in enumerate(obs):
             if j not in matched:
-                self._filters.append(self._new(o))
+                self._filters.append(self._reacquired(o, t_s) or self._new(o))
+
+    def _reacquired(self, o: Observation, t_s: float) -> _Filter | None:
+        """The nearest retired track of `o`'s label whose last estimate (held still since its
+        last hit, plus `REACQUIRE_SLACK_M`) gates `o`, corrected by it; None if none does."""
+        best: tuple[float, _Filter] | None = None
+        for f in self._retired:
+            if f.label != o.label:
+                continue
+            d = np.array([o.east_m, o.north_m]) - f.x[:2]
+            s = f.p[:2, :2] + np.eye(2) * (o.sigma_m**2 + REACQUIRE_SLACK_M**2)
+            m2 = float(d @ np.linalg.solve(s, d))
+            if m2 <= GATE_CHI2_2DOF and (best is None or m2 < best[0]):
+                best = (m2, f)
+        if best is None:
+            return None
+        f = best[1]
+        self._retired.remove(f)
+        v = self.initial_speed_sigma_mps**2
+        held = (np.array([f.x[0], f.x[1], 0.0, 0.0]),
+                np.diag([*np.diag(f.p)[:2] + REACQUIRE_SLACK_M**2, v, v]))
+        self._correct(f, held, o, t_s)
+        return f
 
     def _correct(self, f: _Filter, prediction: tuple[np.ndarray, np.ndarray], o: Observation,
                  t_s: float) -> None:

@@ -97,3 +97,42 @@ def test_tracks_not_seen_for_longer_than_their_max_age_are_dropped() -> None:
     assert {tr.label for tr in tracker.update(2.0, [])} == {"fire"}  # the one-off is gone
     assert len(tracker.update(5.4, [])) == 1
     assert tracker.update(5.6, []) == []
+
+
+def test_a_fire_seen_again_a_lane_later_keeps_its_id_and_another_does_not() -> None:
+    """A search drone sees a fire, turns away for a minute (the track leaves the live list)
+    and sees it again on its next lane: one object, its evidence adding up."""
+    tracker = Tracker(max_age_s=30.0, retired_memory_s=300.0)
+
+    def fire(t: float, east_m: float, north_m: float = 0.0) -> Observation:
+        return Observation(t_s=t, label="fire", east_m=east_m, north_m=north_m, sigma_m=1.5,
+                           score=0.8, source="uav0")
+
+    for t in (0.0, 1.0, 2.0):
+        tracker.update(t, [fire(t, 0.4 * t)])
+    (first,) = tracker.tracks
+    tracker.update(3.0, [Observation(t_s=3.0, label="person", east_m=300, north_m=0,
+                                     sigma_m=1.5, score=0.6)])  # one frame: never confirmed
+    assert [tr.label for tr in tracker.update(40.0, [])] == []  # both out of the live list
+    again = tracker.update(70.0, [fire(70.0, 3.0, -2.0)])  # 3.6 m from the last estimate
+    assert [(tr.track_id, tr.hits) for tr in again] == [(first.track_id, 4)]
+    assert again[0].first_t_s == 0.0 and again[0].confidence > first.confidence
+    assert 0.4 < again[0].east_m < 3.0  # the old evidence and the new, fused
+
+    tracker.update(71.0, [Observation(t_s=71.0, label="person", east_m=300, north_m=0,
+                                      sigma_m=1.5, score=0.6)])
+    assert {tr.label: tr.track_id for tr in tracker.tracks}["person"] not in (
+        first.track_id, 2)  # the one-frame person was not remembered
+    elsewhere = tracker.update(72.0, [fire(72.0, 30.0)])  # another fire, 30 m on
+    assert len({tr.track_id for tr in elsewhere if tr.label == "fire"}) == 2
+
+
+def test_a_retired_track_is_forgotten_after_the_memory_span() -> None:
+    tracker = Tracker(max_age_s=5.0, retired_memory_s=60.0)
+    seen = [tracker.update(t, [Observation(t_s=t, label="person", east_m=0, north_m=0,
+                                           sigma_m=1.0, score=0.5)]) for t in (0.0, 1.0)]
+    tracker.update(10.0, [])
+    tracker.update(100.0, [])  # 99 s since the last hit: beyond the memory
+    (later,) = tracker.update(101.0, [Observation(t_s=101.0, label="person", east_m=0,
+                                                  north_m=0, sigma_m=1.0, score=0.5)])
+    assert later.track_id != seen[-1][0].track_id and later.hits == 1

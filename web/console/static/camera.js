@@ -7,6 +7,7 @@
 import { formatQuantity, onLocaleChange, t, tValue } from '/static/i18n.js';
 
 const POLL_MS = 500;
+const IDLE_POLL_MS = 2000; // a camera that has sent nothing: ask less often
 const STALE_MS = 5000;
 const BOX_COLOURS = { fire: '#ff6d00', smoke: '#b0bec5', person: '#00e5ff' };
 
@@ -73,7 +74,7 @@ export class CameraView {
       console.warn(`camera ${vehicleId}: ${error}`);
     }
     this.renderStatus();
-    this.schedule(POLL_MS);
+    this.schedule(this.state === 'none' ? IDLE_POLL_MS : POLL_MS);
   }
 
   async draw(preview) {

@@ -28,7 +28,7 @@ from perception.detection import BadImage, Detection, Detector, Modality
 from perception.detectors import detector_for
 from perception.evaluate import score_class
 from perception.onnx_yolo import BadModel
-from perception.sim_eval import IOU_MATCH, MIN_SCORE, BadFrames, sim_score_json
+from perception.sim_eval import IOU_MATCH, MIN_SCORE, sim_score_json
 from perception.thermal import DEFAULT_PERSON_PX, person_size_px
 
 MODALITIES = ("auto", "rgb", "thermal")
@@ -244,7 +244,7 @@ def _evaluate_sim(scenario: str, *, views: int, seed: int, keep: Path | None, as
                                file=sys.stderr) as bar:
             sets = eval_sim.evaluate_scenario(scenario, views=views, seed=seed, keep=keep,
                                               on_step=lambda: bar.update(1))
-    except (eval_sim.WorldError, BadFrames, BadDataset, BadImage) as e:
+    except (ValueError, OSError) as e:  # the world, the rendered set, a frame: each says which
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:

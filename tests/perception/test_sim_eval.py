@@ -16,9 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from perception.sim_eval import BadFrames, DetectedSet, SimScore, detect_sim_set, parse_frames
 from skywatch.eval_sim import render_lighting, scenario_document
+from skywatch.layout import default_vehicles, world_document
 
 VIEWS = 30
 SEEDS = {"day": 1001, "night": 1002}  #: never used while tuning the detector
@@ -98,6 +100,13 @@ def test_eval_sim_refuses_an_unknown_scenario_naming_it(tmp_path: Path) -> None:
         [sys.executable, "-m", "skywatch", "eval", str(tmp_path), "--sim", "example"],
         capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "give no DATA_DIR" in run.stderr
+    empty = tmp_path / "empty.yaml"  # a valid world with nothing to look for
+    empty.write_text(yaml.safe_dump(world_document(default_vehicles(1, 0), 22.5, 114.0)))
+    run = subprocess.run(
+        [sys.executable, "-m", "skywatch", "eval", "--sim", str(empty), "--views", "2"],
+        capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.strip().endswith("error: world.objects: no fire or person to look at")
 
 
 def test_a_frames_file_missing_a_pose_field_is_refused_naming_it() -> None:

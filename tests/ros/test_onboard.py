@@ -78,8 +78,10 @@ def test_onboard_nodes_carry_a_frame_to_the_server_and_come_back_when_killed(
                 return list(server.get("/api/detections?vehicle_id=uav1&label=person",
                                        "chief"))
 
-            probe.wait_for(lambda: len(on_server()) >= 7, 60,
-                           "uav1's people on the server", every_s=1.0, action=publish_frame)
+            probe.wait_for(lambda: len(on_server()) >= 7
+                           and server.all_events("chief", "object"), 60,
+                           "uav1's people and a confirmed object on the server", every_s=1.0,
+                           action=publish_frame)
             first_frame = on_server()[0]["captured_at"]
             people = [d for d in on_server() if d["captured_at"] == first_frame]
             assert 7 <= len(people) <= 9, len(people)  # eight labelled, one frame

@@ -231,7 +231,7 @@ def test_geolocator_places_and_tracks_detections_on_the_ground(ros_domain: int,
         objects = probe.collect(GeolocatedObjectArray, "/uav1/objects")
         frame = [0]
 
-        def publish_frame() -> None:
+        def publish_frame(height_m: float = height_m) -> None:
             """Nadir camera, heading north, 100 m above the home's ground; a person at the
             image centre and a fire 100 px right of it."""
             frame[0] += 1
@@ -277,9 +277,22 @@ def test_geolocator_places_and_tracks_detections_on_the_ground(ros_domain: int,
         assert person.hits >= 4 and person.confidence == pytest.approx(
             1 - 0.5 ** person.hits, abs=1e-3)
         assert placed[0].objects[0].hits < person.hits
+        # Objects go out once confirmed by three frames: never a one-frame blob.
+        assert min(o.hits for a in objects for o in a.objects) == 3
         assert 0.0 < person.sigma_major_m < 10.0
         assert person.evidence_detection_id == f"uav1-thermal-{person.evidence_stamp.sec}-0"
         assert fire.evidence_detection_id.endswith("-1")
+
+        # From 2 m up (a drone on its dock) nothing is placed: the tracks only age.
+        first_dock_sec = 2000 + frame[0] + 1
+
+        def from_dock() -> list[GeolocatedObjectArray]:
+            return [a for a in objects if a.header.stamp.sec >= first_dock_sec]
+
+        probe.wait_for(lambda: len(from_dock()) >= 4, 30, "four frames from the dock",
+                       every_s=0.2, action=lambda: publish_frame(2.0), watch=[node])
+        hits = [{(o.label, o.hits) for o in a.objects} for a in from_dock()]
+        assert len(hits[0]) == 2 and all(h == hits[0] for h in hits), hits
     finally:
         probe.close()
         assert stop(node) == 0, (tmp_path / "geolocator.log").read_text()

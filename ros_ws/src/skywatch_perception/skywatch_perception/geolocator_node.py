@@ -4,8 +4,11 @@ For each `detections` array the node takes the vehicle `pose` nearest the frame'
 intrinsics of the camera that saw it (`thermal/camera_info` or `camera/camera_info`), puts every
 box centre on the ground with `perception.geolocate` (flat terrain at `ground_amsl_m`, or at the
 home position's height when that parameter is not set), and feeds the fixes to
-`perception.tracking.Tracker`. Every update publishes the live tracks on `objects`
-(`skywatch_interfaces/GeolocatedObjectArray`), each naming the detection that last confirmed it.
+`perception.tracking.Tracker`. Every update publishes the confirmed tracks (`min_hits` frames
+or more: one frame's blob is not yet an object an operator should be alarmed about) on
+`objects` (`skywatch_interfaces/GeolocatedObjectArray`), each naming the detection that last
+confirmed it. Frames taken below `min_alt_rel_m` above home are not placed: a drone on its dock
+or lifting off looks along the ground, where a warm patch a few metres away is a "fire".
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ class GeolocatorNode(Node):
         self.ground_amsl_m = float(self.declare_parameter("ground_amsl_m", math.nan).value)
         self.max_pose_age_s = float(self.declare_parameter("max_pose_age_s", 0.5).value)
         self.min_score = float(self.declare_parameter("min_score", 0.25).value)
+        self.min_hits = int(self.declare_parameter("min_hits", 3).value)
+        self.min_alt_rel_m = float(self.declare_parameter("min_alt_rel_m", 5.0).value)
         self.errors = PoseErrors()
         self.vehicle = self.get_namespace().strip("/").replace("/", "_") or "vehicle"
         self.tracker = Tracker()
@@ -117,6 +122,8 @@ class GeolocatorNode(Node):
             self.get_logger().warning(f"{len(msg.detections)} detections at {t_s:.3f} s not "
                                       f"placed: {missing}", throttle_duration_sec=5.0)
             return []
+        if pose.alt_rel_m < self.min_alt_rel_m:
+            return []  # on the ground or lifting off: see the module docstring
         if self.origin is None:
             self.origin = (pose.lat_deg, pose.lon_deg)
         self.ground_used_amsl_m = (self.ground_amsl_m if not math.isnan(self.ground_amsl_m)
@@ -159,6 +166,8 @@ class GeolocatorNode(Node):
             return out
         ground = self.ground_used_amsl_m
         for tr in tracks:
+            if tr.hits < self.min_hits:
+                continue
             lat, lon, _ = pymap3d.enu2geodetic(tr.east_m, tr.north_m, 0.0, self.origin[0],
                                                self.origin[1], ground)
             ev = self.evidence.get(tr.track_id)

@@ -64,3 +64,26 @@ async def test_vehicle_credentials_open_no_operator_route(
         assert response.status_code == 403, path
         assert response.json() == {
             "detail": "vehicle credentials may only post their own vehicle's data"}
+
+
+async def test_a_route_left_out_of_the_schema_is_locked_and_audited_too(
+    http: httpx.AsyncClient, empty_fleet_server: RunningServer
+) -> None:
+    """The schema-driven tests cannot see a route hidden from the schema (a debugging tool, a
+    route someone forgot to document); the app-wide sign-in requirement and the audit
+    middleware cover it all the same."""
+
+    async def hidden_tool() -> dict[str, bool]:
+        return {"reached": True}
+
+    empty_fleet_server.app.add_api_route("/api/hidden-tool", hidden_tool, methods=["POST"],
+                                         include_in_schema=False)
+    anonymous = await http.post("/api/hidden-tool")
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+    admin = signed_in(empty_fleet_server, Role.ADMIN, username="admin-tool")
+    assert (await http.post("/api/hidden-tool", headers=admin)).json() == {"reached": True}
+    rows = (await http.get("/api/audit", headers=admin)).json()
+    trail = [(r["username"], r["action"], r["result"]) for r in rows
+             if r["target"] == "/api/hidden-tool"]
+    assert trail == [("", "POST /api/hidden-tool", "refused"),
+                     ("admin-tool", "POST /api/hidden-tool", "ok")]

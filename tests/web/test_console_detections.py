@@ -280,6 +280,15 @@ async def test_the_selected_drones_live_camera_shows_boxes_and_its_latency(
             "() => Number(document.querySelector('[data-testid=camera-status]')"
             ".dataset.latencyMs) > 2500", timeout=10_000)
 
+        # A frame stamped 3 s ahead (a sped-up simulator): no made-up latency.
+        ahead = await http.post("/api/vehicles/uav0/camera", headers=bridge, json={
+            "modality": "thermal", "width": 320, "height": 256, "boxes": [],
+            "captured_at": (datetime.now(UTC) + timedelta(seconds=3)).isoformat(),
+            "jpeg": base64.b64encode(jpeg.tobytes()).decode()})
+        assert ahead.status_code == 202, ahead.text
+        await page.locator('[data-testid="camera-status"]:has-text("机载时钟快")').wait_for()
+        assert re.fullmatch(r"机载时钟快 [23](\.\d)? ?秒，无法计算延迟", await status.inner_text())
+
         # It sits in a corner of the map on a laptop, and grows with the type on a wall.
         map_box, box = (await page.locator("#map").bounding_box(),
                         await page.get_by_test_id("camera").bounding_box())

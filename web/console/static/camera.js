@@ -9,6 +9,7 @@ import { formatQuantity, onLocaleChange, t, tValue } from '/static/i18n.js';
 const POLL_MS = 500;
 const IDLE_POLL_MS = 2000; // a camera that has sent nothing: ask less often
 const STALE_MS = 5000;
+const CLOCK_AHEAD_MS = -500; // a frame from the future: the clocks disagree, no latency to show
 const BOX_COLOURS = { fire: '#ff6d00', smoke: '#b0bec5', person: '#00e5ff' };
 
 export class CameraView {
@@ -120,7 +121,12 @@ export class CameraView {
     }
     const latencyMs = Date.now() - this.capturedAt.getTime();
     this.status.dataset.latencyMs = String(latencyMs);
-    this.status.classList.toggle('stale', latencyMs > STALE_MS);
+    this.status.classList.toggle('stale', latencyMs > STALE_MS || latencyMs < CLOCK_AHEAD_MS);
+    if (latencyMs < CLOCK_AHEAD_MS) { // a sped-up simulator, or a vehicle clock not in sync
+      this.status.textContent = t('camera.clock_ahead',
+        { offset: formatQuantity(-latencyMs / 1000, 's', 1) });
+      return;
+    }
     this.status.textContent = t(latencyMs > STALE_MS ? 'camera.stale' : 'camera.latency',
       { latency: formatQuantity(latencyMs / 1000, 's', 1) });
   }

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from perception.detection import Box
 from perception.geolocate import Intrinsics
 from skywatch.onboard import OnboardConfig, VehicleCredential, onboard_running
 from tests.ros.ground import PASSWORD, GroundServer
@@ -32,7 +33,7 @@ def test_onboard_nodes_carry_a_frame_to_the_server_and_come_back_when_killed(
     from skywatch_interfaces.msg import VehiclePose
     from skywatch_perception.images import array_to_image
 
-    frame, _ = hituav_frame()
+    frame, labelled = hituav_frame()
     server = GroundServer(tmp_path / "ground", tmp_path / "server.log")
     for vehicle in ("uav0", "uav1"):
         server.add_account(f"bridge-{vehicle}", Role.VEHICLE, vehicle_id=vehicle)
@@ -61,8 +62,10 @@ def test_onboard_nodes_carry_a_frame_to_the_server_and_come_back_when_killed(
 
             def publish_frame() -> None:
                 sec = 7000 + len(sent_at)
-                pose = VehiclePose(lat_deg=22.54, lon_deg=114.05, alt_amsl_m=110.0,
-                                   alt_rel_m=110.0, gimbal_pitch_deg=-90.0)
+                # The HIT-UAV frame's people (about 12x19 px) are what this camera sees from
+                # about 35 m: the detector sizes its search from this pose.
+                pose = VehiclePose(lat_deg=22.54, lon_deg=114.05, alt_amsl_m=35.0,
+                                   alt_rel_m=35.0, gimbal_pitch_deg=-90.0)
                 pose.header.stamp.sec = sec
                 pose_pub.publish(pose)
                 info = CameraInfo(width=640, height=512)
@@ -84,7 +87,10 @@ def test_onboard_nodes_carry_a_frame_to_the_server_and_come_back_when_killed(
                            action=publish_frame)
             first_frame = on_server()[0]["captured_at"]
             people = [d for d in on_server() if d["captured_at"] == first_frame]
-            assert 7 <= len(people) <= 9, len(people)  # eight labelled, one frame
+            boxes = [Box(x1=d["box"][0], y1=d["box"][1], x2=d["box"][2], y2=d["box"][3])
+                     for d in people]
+            found = sum(max(t.iou(b) for b in boxes) >= 0.3 for t in labelled)
+            assert found >= 7 and len(people) <= len(labelled) + 2, (found, len(people))
             assert all(d["crop_url"] for d in people)
             objects = server.all_events("chief", "object")
             assert {o["vehicle_id"] for o in objects} == {"uav1"}

@@ -32,16 +32,17 @@ def test_heartbeat_is_a_px4_quadrotor_at_1hz_sim_time(sim_factory) -> None:
             if (msg.get_type() == "GLOBAL_POSITION_INT"
                     and msg.time_boot_ms - first.time_boot_ms >= 12_000):
                 break
-    # 12 sim seconds at PX4 rates: 1 Hz, 5 Hz, 10 Hz, 4 Hz
+    # 12 sim seconds at PX4 rates: 1 Hz, 5 Hz, 10 Hz, 4 Hz. A simulator starved of CPU sends a
+    # late message once rather than in a burst, so the lower bounds allow 15 % fewer.
     assert 10 <= counts["HEARTBEAT"] <= 14
     assert 10 <= counts["SYS_STATUS"] <= 14
     assert 10 <= counts["EXTENDED_SYS_STATE"] <= 14
     assert 10 <= counts["BATTERY_STATUS"] <= 14
     assert 10 <= counts["HOME_POSITION"] <= 14
-    assert 54 <= counts["GPS_RAW_INT"] <= 66
-    assert 108 <= counts["GLOBAL_POSITION_INT"] <= 132
-    assert 108 <= counts["ATTITUDE"] <= 132
-    assert 42 <= counts["VFR_HUD"] <= 54
+    assert 51 <= counts["GPS_RAW_INT"] <= 66
+    assert 102 <= counts["GLOBAL_POSITION_INT"] <= 132
+    assert 102 <= counts["ATTITUDE"] <= 132
+    assert 40 <= counts["VFR_HUD"] <= 54
 
 
 def test_arming_is_refused_before_a_gps_fix_with_a_reason(sim_factory) -> None:

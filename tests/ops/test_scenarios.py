@@ -277,7 +277,7 @@ async def test_an_operators_plan_file_is_flown_supervised_and_ends_on_the_dock(
 
         path = f"/api/missions/{mission['id']}"
         await s.wait(path, lambda m: task_states(m) == ["on_station"], "past waypoint 1", 30)
-        assert distance_to_m(s, "uav0", 300, 0) < 120
+        assert distance_to_m(s, "uav0", 300, 0) < 200  # at waypoint 1 or just past it
         done = await s.wait(path, lambda m: m["state"] == "completed", "completed", 60)
         assert task_states(done) == ["done"]
         docks = await s.get("/api/docks")

@@ -15,7 +15,9 @@ pixels into metres:
   over a sloping background (least squares, so a smooth warm slope scores nothing), giving the
   body's contrast in kelvin;
 - the blob around each peak at half its contrast must end within a person's length (2.6 m) and
-  not run into a larger warm region (a roof corner, a road edge);
+  not run into a larger warm region (a roof corner, a road edge); when the camera's height and
+  tilt are known, metres are counted with each row's own scale (`ground_scale_by_row`), as the
+  far rows of an oblique view see the ground, and its texture, smaller;
 - the evidence weighs the contrast, the peak's absolute temperature (a body is warmer than
   nearly all ground by day and all of it by night), the blob's length, and the sharpness of its
   edge against the texture around it: a body has a crisp edge, a warm patch of grass a soft one.
@@ -64,6 +66,9 @@ class RadiometricParams:
     max_length_m: float = 2.6  #: a warm blob longer than a lying adult is no person
     min_score: float = 0.05  #: report people at least this likely (callers threshold higher)
     max_candidates: int = 400  #: strongest peaks examined per frame
+    #: Pixels per metre of each row when the camera's pose is known (`ground_scale_by_row`):
+    #: an oblique view sees the far rows' ground and people smaller than the centre's.
+    px_per_m_by_row: tuple[float, ...] | None = None
     nms_iou: float = 0.3
     max_detections: int = 200
 
@@ -165,13 +170,35 @@ def find_people(kelvin: np.ndarray, params: RadiometricParams) -> list[Detection
         ys, xs = ys[strongest], xs[strongest]
     edges = np.hypot(cv2.Sobel(clipped, cv2.CV_32F, 1, 0, ksize=3),
                      cv2.Sobel(clipped, cv2.CV_32F, 0, 1, ksize=3)) * np.float32(1 / 8)
-    reach = math.ceil(2.5 * g) + 2
+    rows = params.px_per_m_by_row
     out = []
     for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
-        found = _person_at(clipped, edges, x, y, float(amplitude[y, x]), reach, g, params)
+        g_here = g if rows is None else rows[y]
+        if g_here <= 0:
+            continue  # at or above the horizon
+        reach = math.ceil(2.5 * g_here) + 2
+        found = _person_at(clipped, edges, x, y, float(amplitude[y, x]), reach, g_here, params)
         if found is not None:
             out.append(found)
     return out
+
+
+#: No person is wider than this every way (seen from above, a lying adult is 0.5 m across); a
+#: blob that is, has taken in warm ground beside the body, and is cut higher for the box: ...
+WIDEST_M = 1.0
+#: ... where this share of the contrast holds.
+BOX_SHARE = 0.7
+
+
+def _blob(win: np.ndarray, x: int, y: int, floor_k: float) -> tuple[int, int, int, int] | None:
+    """(x, y, w, h) in the window of the blob around (x, y) at or above `floor_k`; None when it
+    runs into the window's edge."""
+    mask = (win >= floor_k).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    bx, by, bw, bh, _ = (int(v) for v in stats[labels[y, x]])
+    if bx == 0 or by == 0 or bx + bw == win.shape[1] or by + bh == win.shape[0]:
+        return None
+    return bx, by, bw, bh
 
 
 def _person_at(kelvin: np.ndarray, edges: np.ndarray, x: int, y: int, amplitude: float,
@@ -189,15 +216,14 @@ def _person_at(kelvin: np.ndarray, edges: np.ndarray, x: int, y: int, amplitude:
     lo, hi = params.person_band_k  # the body temperature explaining the peak (module doc)
     if ground + contrast / params.min_fill < lo or peak > hi:
         return None
-    mask = (win >= ground + contrast / 2).astype(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    bx, by, bw, bh, _ = (int(v) for v in stats[labels[y - y0, x - x0]])
-    if bx == 0 or by == 0 or bx + bw == win.shape[1] or by + bh == win.shape[0]:
+    core = _blob(win, x - x0, y - y0, ground + contrast / 2)
+    if core is None:
         return None  # part of something larger than the window: an edge, a roof, a road
+    bx, by, bw, bh = core
     length_m = max(bw, bh) / g
-    side_px = max(2.0, params.body_m * g)
     if length_m > params.max_length_m:
         return None
+    side_px = max(2.0, params.body_m * g)
     wedges = edges[y0: y0 + win.shape[0], x0: x0 + win.shape[1]]
     edge = float(wedges[by: by + bh, bx: bx + bw].max())
     texture = float(np.median(wedges))
@@ -212,3 +238,15 @@ def _person_at(kelvin: np.ndarray, edges: np.ndarray, x: int, y: int, amplitude:
     half_w, half_h = max(bw, side_px) / 2, max(bh, side_px) / 2
     return Detection(label="person", score=score,
                      box=Box(x1=cx - half_w, y1=cy - half_h, x2=cx + half_w, y2=cy + half_h))
+
+
+def ground_scale_by_row(alt_rel_m: float, depression_deg: float, focal_px: float,
+                        cy_px: float, height_px: int) -> tuple[float, ...]:
+    """Pixels per metre at each image row's ground point, for a camera `alt_rel_m` above flat
+    ground looking `depression_deg` below the horizon (90: straight down; roll neglected);
+    0 for rows at or above the horizon."""
+    v = np.arange(height_px, dtype=float) + 0.5
+    below = np.radians(depression_deg) + np.arctan((v - cy_px) / focal_px)
+    seen = (below > np.radians(1.0)) & (below < np.radians(179.0))
+    scale = np.where(seen, focal_px * np.sin(below) / max(alt_rel_m, 1e-3), 0.0)
+    return tuple(float(s) for s in scale)

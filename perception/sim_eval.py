@@ -28,7 +28,7 @@ from perception.dataset import BadDataset, load_yolo_set, read_image
 from perception.detection import Box, Detection, Modality
 from perception.evaluate import ClassScore, LabelledImage, score_class
 from perception.geolocate import CameraPose, FlatTerrain, Intrinsics, pixel_to_ground
-from perception.radiometric import RadiometricDetector, RadiometricParams
+from perception.radiometric import RadiometricDetector, RadiometricParams, ground_scale_by_row
 from perception.thermal import person_size_px
 
 #: The issue's operating point for small aerial objects: IoU 0.3, score 0.25.
@@ -136,6 +136,15 @@ def expected_person_px(frame: SimFrame) -> tuple[float, float]:
     else:
         range_m = fix.slant_range_m
     return person_size_px(frame.k.fx_px, range_m)
+
+
+def frame_params(frame: SimFrame, base: RadiometricParams) -> RadiometricParams:
+    """The detector's parameters for this view: people sized from its pose and focal length,
+    at the centre and row by row, as the onboard node sizes them."""
+    return replace(base, person_px=expected_person_px(frame), px_per_m_by_row=ground_scale_by_row(
+        frame.pose.alt_amsl_m - frame.ground_amsl_m,
+        -(frame.pose.gimbal_pitch_deg + frame.pose.pitch_deg), frame.k.fy_px, frame.k.cy_px,
+        frame.k.height_px))
 
 
 def ground_pixel(det: Detection) -> tuple[float, float]:
@@ -255,7 +264,7 @@ def detect_sim_set(root: Path, params: RadiometricParams | None = None,
         frame = by_name.get(item.image_path.name)
         if frame is None:
             raise BadFrames(f"frames.json: no entry for {item.image_path.name}")
-        detector = RadiometricDetector(replace(base, person_px=expected_person_px(frame)))
+        detector = RadiometricDetector(frame_params(frame, base))
         t0 = clock()
         found = detector.detect(image, Modality.THERMAL)
         spent_s += clock() - t0

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from perception.detection import Box, Modality
-from perception.radiometric import RadiometricDetector, RadiometricParams, is_radiometric
+from perception.geolocate import CameraPose, FlatTerrain, Intrinsics, pixel_to_ground
+from perception.radiometric import (
+    RadiometricDetector,
+    RadiometricParams,
+    ground_scale_by_row,
+    is_radiometric,
+)
 from perception.thermal import person_size_px
 
 FOCAL_PX = 686.0  #: the simulator's thermal lens: 50 degrees over 640 px
@@ -63,3 +69,17 @@ def test_only_centi_kelvin_frames_are_radiometric() -> None:
     with pytest.raises(ValueError, match="not a radiometric frame"):
         RadiometricDetector().detect((frame // 128).astype(np.uint8), Modality.THERMAL)
     assert RadiometricDetector().detect(frame, Modality.RGB) == []
+
+
+@pytest.mark.parametrize("gimbal_pitch_deg", [-90.0, -60.0, -45.0])
+def test_each_rows_scale_is_the_focal_length_over_that_rows_slant_range(
+        gimbal_pitch_deg: float) -> None:
+    k = Intrinsics.from_hfov(640, 512, hfov_deg=50.0)
+    pose = CameraPose(lat_deg=22.5, lon_deg=114.0, alt_amsl_m=110.0, yaw_deg=30.0,
+                      gimbal_pitch_deg=gimbal_pitch_deg)
+    rows = ground_scale_by_row(100.0, -gimbal_pitch_deg, k.fy_px, k.cy_px, k.height_px)
+    for v in (0, 100, 256, 400, 511):
+        fix = pixel_to_ground(k.cx_px, v + 0.5, pose, k, FlatTerrain(ground_amsl_m=10.0))
+        assert fix is not None
+        assert rows[v] == pytest.approx(k.fy_px / fix.slant_range_m, rel=1e-6)
+    assert ground_scale_by_row(100.0, 5.0, k.fy_px, k.cy_px, 512)[0] == 0.0  # above the horizon

@@ -60,7 +60,7 @@ def test_people_are_found_at_the_issues_operating_point(
 def test_people_by_day_on_warm_grass_stay_above_their_measured_floor(
         searched: dict[str, DetectedSet]) -> None:
     """By day grass reads up to 304.75 K and a person 305 K: one standing on the warmest
-    patches has under 1 K of contrast and is missed. Measured over 200 views: P 0.90, R 0.88."""
+    patches has under 1 K of contrast and is missed. Measured over 200 views: P 0.96, R 0.87."""
     precision, recall, seen = _class(searched["day"].score(), "person")
     assert seen >= 20
     assert recall >= 0.8 and precision >= 0.85, f"day: P {precision:.3f} R {recall:.3f}"

@@ -34,7 +34,12 @@ from skywatch_interfaces.msg import DetectionArray, VehiclePose
 
 from perception.detection import BadImage, Detection, Detector, Modality
 from perception.detectors import detector_for
-from perception.radiometric import RadiometricDetector, RadiometricParams, is_radiometric
+from perception.radiometric import (
+    RadiometricDetector,
+    RadiometricParams,
+    ground_scale_by_row,
+    is_radiometric,
+)
 from perception.thermal import DEFAULT_PERSON_PX
 from skywatch_perception.evidence import crop_jpeg
 from skywatch_perception.images import image_to_array
@@ -81,7 +86,10 @@ class DetectorNode(Node):
                                                person_px=person_px)
         self.sized: OrderedDict[int, Detector] = OrderedDict()
         self.focal_px: float | None = None
+        self.cy_px: float | None = None
         self.range_m: float | None = None
+        self.alt_rel_m: float | None = None
+        self.gimbal_pitch_deg = -90.0
         self.vehicle = self.get_namespace().strip("/").replace("/", "_") or "vehicle"
         self.frames_seen = 0
         self.frames_refused = 0
@@ -98,9 +106,12 @@ class DetectorNode(Node):
 
     def on_pose(self, msg: VehiclePose) -> None:
         self.range_m = centre_range_m(msg.alt_rel_m, msg.gimbal_pitch_deg)
+        self.alt_rel_m = float(msg.alt_rel_m) if self.range_m is not None else None
+        self.gimbal_pitch_deg = float(msg.gimbal_pitch_deg)
 
     def on_camera_info(self, msg: CameraInfo) -> None:
         self.focal_px = float(msg.k[0]) if msg.k[0] > 0 else None
+        self.cy_px = float(msg.k[5])
 
     def detector_now(self) -> Detector:
         """The detector for the person size this frame should show (see `person_size`)."""
@@ -126,7 +137,13 @@ class DetectorNode(Node):
     def detector_for_frame(self, image: np.ndarray) -> Detector:
         if (self.modality is Modality.THERMAL and self.model_path is None
                 and is_radiometric(image)):
-            return RadiometricDetector(RadiometricParams(person_px=self.person_px_now()))
+            rows = None  # each row's scale once height, tilt and lens are known
+            alt, focal, cy = self.alt_rel_m, self.focal_px, self.cy_px
+            if not self.fixed_size and alt is not None and focal is not None and cy is not None:
+                rows = ground_scale_by_row(alt, -self.gimbal_pitch_deg, focal, cy,
+                                           image.shape[0])
+            return RadiometricDetector(RadiometricParams(person_px=self.person_px_now(),
+                                                         px_per_m_by_row=rows))
         return self.detector_now()
 
     def on_frame(self, msg: Image) -> None:

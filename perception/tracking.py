@@ -8,10 +8,13 @@ its uncertainty allows. Confidence is the chance that at least one of the hits w
 label from different sources whose positions agree within their combined uncertainty are one
 object seen by two drones, and are merged, keeping the older id.
 
-A confirmed track not seen for `max_age_s` is dropped from the live tracks but remembered for
-`retired_memory_s`: when the same label is seen again where it was (a search drone coming
-back on its next lane, a minute later), the old track takes the sighting up again, with its id,
-hits and confidence, instead of a second object appearing on the map for the same fire.
+A track unseen for longer than `coast_s` is no longer predicted forward but sought where it
+was last seen: its constant-velocity prediction would soon cover hundreds of metres and let it
+hop from one false detection to the next. A confirmed track not seen for `max_age_s` is
+dropped from the live tracks but remembered for `retired_memory_s`: when the same label is
+seen again where it was (a search drone back on its next lane, a minute later), the old track
+takes the sighting up again, with its id, hits and confidence, instead of a second object
+appearing on the map for the same fire.
 """
 
 from __future__ import annotations
@@ -100,12 +103,13 @@ class Tracker:
 
     def __init__(self, *, accel_sigma_mps2: float = 0.5, initial_speed_sigma_mps: float = 2.0,
                  max_age_s: float = 30.0, tentative_max_age_s: float = 3.0,
-                 retired_memory_s: float = 900.0) -> None:
+                 retired_memory_s: float = 900.0, coast_s: float = 3.0) -> None:
         self.accel_sigma_mps2 = accel_sigma_mps2
         self.initial_speed_sigma_mps = initial_speed_sigma_mps
         self.max_age_s = max_age_s
         self.tentative_max_age_s = tentative_max_age_s
         self.retired_memory_s = retired_memory_s
+        self.coast_s = coast_s
         self._filters: list[_Filter] = []
         self._retired: list[_Filter] = []  #: confirmed tracks past max_age_s, last hit first
         self._ids = itertools.count(1)
@@ -134,7 +138,7 @@ class Tracker:
     def _update_label(self, t_s: float, obs: Sequence[Observation]) -> None:
         filters = [f for f in self._filters if f.label == obs[0].label]
         cost = np.full((len(filters), len(obs)), np.inf)
-        predictions = [f.predicted(t_s, self.accel_sigma_mps2) for f in filters]
+        predictions = [self._prediction(f, t_s) for f in filters]
         for i, (x, p) in enumerate(predictions):
             for j, o in enumerate(obs):
                 d = np.array([o.east_m, o.north_m]) - x[:2]
@@ -154,25 +158,37 @@ class Tracker:
             if j not in matched:
                 self._filters.append(self._reacquired(o, t_s) or self._new(o))
 
+    def _prediction(self, f: _Filter, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """Where to look for `f` at `t_s`: its constant-velocity prediction while it coasts,
+        then (unseen for longer than `coast_s`) where it was last seen, held still. A CV
+        prediction spreads over hundreds of metres in half a minute and would take in any
+        blob of the label: a track hopping from false detection to false detection."""
+        if t_s - f.last_hit_t_s > self.coast_s:
+            return self._held(f)
+        return f.predicted(t_s, self.accel_sigma_mps2)
+
+    def _held(self, f: _Filter) -> tuple[np.ndarray, np.ndarray]:
+        """`f`'s estimate at its last hit, still, with `REACQUIRE_SLACK_M` more uncertainty."""
+        v = self.initial_speed_sigma_mps**2
+        return (np.array([f.x[0], f.x[1], 0.0, 0.0]),
+                np.diag([*np.diag(f.p)[:2] + REACQUIRE_SLACK_M**2, v, v]))
+
     def _reacquired(self, o: Observation, t_s: float) -> _Filter | None:
-        """The nearest retired track of `o`'s label whose last estimate (held still since its
-        last hit, plus `REACQUIRE_SLACK_M`) gates `o`, corrected by it; None if none does."""
-        best: tuple[float, _Filter] | None = None
+        """The nearest retired track of `o`'s label whose held estimate (`_held`) gates `o`,
+        corrected by it; None if none does."""
+        best: tuple[float, _Filter, tuple[np.ndarray, np.ndarray]] | None = None
         for f in self._retired:
             if f.label != o.label:
                 continue
-            d = np.array([o.east_m, o.north_m]) - f.x[:2]
-            s = f.p[:2, :2] + np.eye(2) * (o.sigma_m**2 + REACQUIRE_SLACK_M**2)
-            m2 = float(d @ np.linalg.solve(s, d))
+            x, p = self._held(f)
+            d = np.array([o.east_m, o.north_m]) - x[:2]
+            m2 = float(d @ np.linalg.solve(p[:2, :2] + np.eye(2) * o.sigma_m**2, d))
             if m2 <= GATE_CHI2_2DOF and (best is None or m2 < best[0]):
-                best = (m2, f)
+                best = (m2, f, (x, p))
         if best is None:
             return None
-        f = best[1]
+        _, f, held = best
         self._retired.remove(f)
-        v = self.initial_speed_sigma_mps**2
-        held = (np.array([f.x[0], f.x[1], 0.0, 0.0]),
-                np.diag([*np.diag(f.p)[:2] + REACQUIRE_SLACK_M**2, v, v]))
         self._correct(f, held, o, t_s)
         return f
 

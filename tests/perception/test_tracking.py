@@ -136,3 +136,19 @@ def test_a_retired_track_is_forgotten_after_the_memory_span() -> None:
     (later,) = tracker.update(101.0, [Observation(t_s=101.0, label="person", east_m=0,
                                                   north_m=0, sigma_m=1.0, score=0.5)])
     assert later.track_id != seen[-1][0].track_id and later.hits == 1
+
+
+def test_a_track_unseen_for_a_while_is_sought_where_it_was_not_anywhere() -> None:
+    """20 s after its last hit a constant-velocity prediction spreads over ~100 m; the track
+    waits where it was instead, so a blob 30 m off is something else and one 3 m off is it."""
+    tracker = Tracker()
+    for t in (0.0, 1.0, 2.0):
+        tracker.update(t, [Observation(t_s=t, label="person", east_m=0.0, north_m=0.0,
+                                       sigma_m=1.5, score=0.6)])
+    (person,) = tracker.tracks
+    away = tracker.update(22.0, [Observation(t_s=22.0, label="person", east_m=30.0,
+                                             north_m=0.0, sigma_m=1.5, score=0.6)])
+    assert sorted((tr.track_id, tr.hits) for tr in away) == [(person.track_id, 3), (2, 1)]
+    near = tracker.update(23.0, [Observation(t_s=23.0, label="person", east_m=3.0,
+                                             north_m=0.0, sigma_m=1.5, score=0.6)])
+    assert {tr.track_id: tr.hits for tr in near}[person.track_id] == 4

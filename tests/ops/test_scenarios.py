@@ -8,6 +8,7 @@ what an operator sees through the API or on the vehicles (distances in metres, s
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,9 +196,9 @@ async def test_a_watch_longer_than_a_battery_is_relieved_with_no_gap(tmp_path: P
         assert 0 < asked.data["work_left_s"] <= supervision.relief_lead_s
         # And where the drones were: from uav0's arrival until it is home, one of them is
         # always within 200 m of the fire (the overview orbit is 120 m, the watch over it).
-        near = {vid: t.spells_within(0, 0, 200.0) for vid, t in tracks.items()}
-        watched_from_s, home_s = near["uav0"][0][0], tracks["uav0"].fixes[-1].t_s
-        gap_s = longest_gap_s(near["uav0"] + near["uav1"], watched_from_s, home_s)
+        home_s = min(t.fixes[-1].t_s for t in tracks.values())  # both tracks reach it
+        near = {vid: t.spells_within(0, 0, 200.0, until_s=home_s) for vid, t in tracks.items()}
+        gap_s = longest_gap_s(near["uav0"] + near["uav1"], near["uav0"][0][0], home_s)
         overlap_s = near["uav0"][-1][1] - near["uav1"][0][0]  # both there, in sim seconds
         print(f"relief: uav0 on station {left_s - on_station_s:.0f} s (sim), uav1 there "
               f"{left_s - arrived_s:.1f} s before it left, both near the fire for "
@@ -358,8 +359,9 @@ async def test_an_operator_extends_the_watch_on_scene(tmp_path: Path) -> None:
         await s.wait(path, lambda m: task_states(m) == ["returning"], "returning", 60)
         refused = await s.client.post(f"{path}/watch", json={"watch_s": 5})
         assert refused.status_code == 422
-        await s.wait(path, lambda m: track.spells_within(0, 0, 150.0)[-1][1]
-                     < track.fixes[-1].t_s, "away from the fire", 30)
+        await s.wait(path, lambda m: math.hypot(track.fixes[-1].east_m,
+                                                track.fixes[-1].north_m) > 150.0,
+                     "away from the fire", 30)
 
     # On the drone's own clock: the watch is the hover over the fire (the orbit is 120 m out,
     # the sweep's lanes 30 m), and it lasted the new watch, not the 60 s one.

@@ -31,23 +31,62 @@ class Fix:
     received: datetime  #: UTC, on the test's (and the in-process server's) wall clock
 
 
+KEPT = frozenset({mavlink.MAVLINK_MSG_ID_HEARTBEAT, mavlink.MAVLINK_MSG_ID_GLOBAL_POSITION_INT,
+                  mavlink.MAVLINK_MSG_ID_MISSION_CURRENT})
+MAVLINK2_STX, MAVLINK2_HEADER, MAVLINK2_CRC, MAVLINK2_SIGNATURE = 0xFD, 10, 2, 13
+
+
+def _wanted(datagram: bytes) -> bool:
+    """Whether to keep a datagram: one MAVLink 2 frame of a message in `KEPT`, or anything
+    else (several frames, MAVLink 1), which is parsed in full."""
+    if len(datagram) < MAVLINK2_HEADER or datagram[0] != MAVLINK2_STX:
+        return True
+    size = MAVLINK2_HEADER + datagram[1] + MAVLINK2_CRC
+    size += MAVLINK2_SIGNATURE if datagram[2] & 1 else 0
+    return len(datagram) != size or int.from_bytes(datagram[7:10], "little") in KEPT
+
+
 class Track:
-    """Every position one vehicle reports, in the order it sent them."""
+    """Every position one vehicle reports, in the order it sent them.
+
+    `feed` only keeps the datagram and when it came (it runs on the relay's thread, where the
+    vehicle's link must not wait); messages are parsed when the test reads `fixes` or `latest`.
+    """
 
     def __init__(self) -> None:
-        self.fixes: list[Fix] = []
-        self.latest: dict[str, Any] = {}  #: the newest message of each type ("MISSION_CURRENT")
+        self._fixes: list[Fix] = []
+        self._latest: dict[str, Any] = {}
+        self._received: list[tuple[datetime, bytes]] = []
+        self._parsed = 0
         self._parser = mavlink.MAVLink(None)
         self._parser.robust_parsing = True  # the simulator's own messages are skipped
 
     def feed(self, datagram: bytes) -> None:
-        for m in self._parser.parse_buffer(datagram) or ():
-            self.latest[m.get_type()] = m
-            if m.get_type() == "GLOBAL_POSITION_INT":
-                east_m, north_m = latlon_to_en(m.lat / 1e7, m.lon / 1e7, SCENE)
-                self.fixes.append(Fix(t_s=m.time_boot_ms / 1000, east_m=east_m,
-                                      north_m=north_m, alt_rel_m=m.relative_alt / 1000,
-                                      received=datetime.now(UTC)))
+        if _wanted(datagram):
+            self._received.append((datetime.now(UTC), datagram))
+
+    @property
+    def fixes(self) -> list[Fix]:
+        self._catch_up()
+        return self._fixes
+
+    @property
+    def latest(self) -> dict[str, Any]:
+        """The newest message of each type ("MISSION_CURRENT": MAVLink_mission_current_message)."""
+        self._catch_up()
+        return self._latest
+
+    def _catch_up(self) -> None:
+        end = len(self._received)  # `feed` may append meanwhile: those wait for the next read
+        for received, datagram in self._received[self._parsed:end]:
+            for m in self._parser.parse_buffer(datagram) or ():
+                self._latest[m.get_type()] = m
+                if m.get_type() == "GLOBAL_POSITION_INT":
+                    east_m, north_m = latlon_to_en(m.lat / 1e7, m.lon / 1e7, SCENE)
+                    self._fixes.append(Fix(t_s=m.time_boot_ms / 1000, east_m=east_m,
+                                           north_m=north_m, alt_rel_m=m.relative_alt / 1000,
+                                           received=received))
+        self._parsed = end
 
     def time_at(self, when: datetime) -> float:
         """The vehicle's clock at wall time `when` (a server event's `t`): the newest fix
@@ -56,12 +95,15 @@ class Track:
         assert fix is not None, f"no position received by {when.isoformat()}"
         return fix.t_s
 
-    def spells_within(self, east_m: float, north_m: float, radius_m: float
-                      ) -> list[tuple[float, float]]:
-        """(first, last) vehicle times of each run of fixes within `radius_m` of the point."""
+    def spells_within(self, east_m: float, north_m: float, radius_m: float,
+                      until_s: float | None = None) -> list[tuple[float, float]]:
+        """(first, last) vehicle times of each run of fixes within `radius_m` of the point
+        (up to `until_s`: tracks grow while the test reads them)."""
         spells: list[tuple[float, float]] = []
         inside = False
         for f in self.fixes:
+            if until_s is not None and f.t_s > until_s:
+                break
             near = (f.east_m - east_m) ** 2 + (f.north_m - north_m) ** 2 <= radius_m ** 2
             if near and inside:
                 spells[-1] = (spells[-1][0], f.t_s)

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(chromium postgresql nodejs npm cmake g++)  # cmake, g++: ROS 2 message packages
+DEBS=(chromium fonts-noto-cjk postgresql nodejs npm cmake g++)  # cmake, g++: ROS 2 message packages
 missing=()
 for pkg in "${DEBS[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -168,7 +168,7 @@ async def test_objects_read_back_as_each_tracks_latest_state_by_department(
         uav9 = signed_in(server, Role.VEHICLE, vehicle_id="uav9")
         updates = [(uav0, {**tracked("o-1-1", 1), "sigma_major_m": 8.0, "sigma_minor_m": 4.0}),
                    (uav0, {**tracked("o-2-1", 2), "label": "fire"}),
-                   (uav9, tracked("p-1-1", 1, vehicle="uav9")),
+                   (uav9, {**tracked("p-1-1", 1, vehicle="uav9"), "lat_deg": 47.40}),
                    (uav0, {**tracked("o-1-2", 1), "lat_deg": 47.3978, "hits": 5})]
         for headers, body in updates:
             answer = await http.post("/api/detections", json={"objects": [body]},
@@ -267,3 +267,42 @@ async def test_stored_items_and_their_crops_survive_a_restart(tmp_path: Path) ->
         assert [d["id"] for d in listed] == ["r-0"]
         assert [e["seq"] for e in events_of(events, "detection")] == [listed[0]["seq"]]
         assert (await http.get(listed[0]["crop_url"], headers=admin)).content == crop
+
+
+async def test_a_thing_two_drones_track_is_one_object_also_after_a_restart(
+        tmp_path: Path) -> None:
+    """uav9's track of the person uav0 already reports (1.5 m off, each 2 m sure) takes
+    uav0's object id; a fire there, a person 60 m away, and uav0's own second track stay
+    objects of their own."""
+    metres_per_deg_lat = 111_320.0
+
+    def at(ident: str, vehicle: str, track_id: int, north_m: float,
+           label: str = "person") -> dict[str, Any]:
+        return {**tracked(ident, track_id, vehicle), "label": label, "sigma_major_m": 2.0,
+                "sigma_minor_m": 2.0, "lat_deg": 47.3977 + north_m / metres_per_deg_lat}
+
+    def object_ids(events: EventLog) -> dict[str, str]:
+        return {e["id"]: e["object_id"] for e in events_of(events, "object")}
+
+    async with ground_server(tmp_path) as (server, events), \
+            httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        uav0 = signed_in(server, Role.VEHICLE, vehicle_id="uav0")
+        uav9 = signed_in(server, Role.VEHICLE, vehicle_id="uav9", username="bridge-uav9")
+        for headers, batch in (
+                (uav0, [at("a", "uav0", 1, 0.0)]),
+                (uav9, [at("b", "uav9", 4, 1.5), at("c", "uav9", 5, 0.0, "fire"),
+                        at("d", "uav9", 6, 60.0)]),
+                (uav0, [at("e", "uav0", 2, 1.0)])):
+            answer = await http.post("/api/detections", json={"objects": batch}, headers=headers)
+            assert answer.status_code == 200, answer.text
+        assert object_ids(events) == {"a": "uav0/1", "b": "uav0/1", "c": "uav9/5",
+                                      "d": "uav9/6", "e": "uav0/2"}
+    async with ground_server(tmp_path) as (server, events), \
+            httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        tokens = await http.post("/api/auth/token", data={
+            "username": "bridge-uav9", "password": "kestrel over the reservoir 42"})
+        uav9 = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+        later = await http.post("/api/detections", json={"objects": [at("f", "uav9", 4, 0.5)]},
+                                headers=uav9)
+        assert later.status_code == 200, later.text
+        assert object_ids(events)["f"] == "uav0/1"

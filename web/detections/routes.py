@@ -5,8 +5,10 @@
   `{"stored": [ids], "duplicates": [ids]}`. Idempotent by item id: a resent batch is answered
   with its ids as duplicates and stores nothing. Each stored detection publishes a `detection`
   event and each object update an `object` event on the durable event log (so `/ws` carries
-  them); evidence crops go to `<data_dir>/evidence`. 422 names the field and the reason and
-  stores nothing; 503 when the event journal refused a write (retry later).
+  them); evidence crops go to `<data_dir>/evidence`. An object's `object_id` is the ground
+  object its track belongs to: the one another drone already reports there (`fusion`), else
+  `<vehicle>/<track>`. 422 names the field and the reason and stores nothing; 503 when the
+  event journal refused a write (retry later).
 - `GET /api/detections?since=<seq>&label=&incident_id=&vehicle_id=&limit=` → the stored
   detections of the user's departments' vehicles with `seq > since`, oldest first. `since` is
   the event sequence number, so a detection that arrives late (after a link cut) still shows
@@ -45,7 +47,7 @@ from web.detections.schemas import (
     UplinkBatch,
     UplinkResult,
 )
-from web.detections.store import DetectionStore, NewRow
+from web.detections.store import DetectionStore, NewRow, track_fix
 
 router = APIRouter(prefix="/api/detections", tags=["detections"],
                    dependencies=[Depends(authenticate)])
@@ -69,7 +71,8 @@ async def post_detections(batch: UplinkBatch, principal: VehiclePrincipalDep,
     for item in items:
         require_own_vehicle(principal, item.vehicle_id)
     incidents = incidents_by_vehicle(request.app) if items else {}
-    rows = [_row(item, item.incident_id or incidents.get(item.vehicle_id)) for item in items]
+    rows = [_row(item, item.incident_id or incidents.get(item.vehicle_id), store)
+            for item in items]
     try:
         stored, duplicates = store.add(rows, events.publish)
     except EventNotStored as e:
@@ -127,14 +130,17 @@ async def get_crop(detection_id: str, store: DetectionStoreDep, fleet: FleetDep,
     return FileResponse(path, media_type="image/jpeg")
 
 
-def _row(item: DetectionIn | ObjectIn, incident_id: str | None) -> NewRow:
+def _row(item: DetectionIn | ObjectIn, incident_id: str | None,
+         store: DetectionStore) -> NewRow:
     if isinstance(item, DetectionIn):
         return NewRow(id=item.id, event_type="detection", crop_jpeg=item.crop_jpeg,
                       data=item.event_data(incident_id=incident_id,
                                            has_crop=item.crop_jpeg is not None),
                       columns={"vehicle_id": item.vehicle_id, "incident_id": incident_id,
                                "label": item.label, "t": item.captured_at})
-    return NewRow(id=item.id, event_type="object", data=item.event_data(incident_id=incident_id),
+    data = item.event_data(incident_id=incident_id)
+    data["object_id"] = store.fusion.object_id(track_fix(data))  # one for what two drones see
+    return NewRow(id=item.id, event_type="object", data=data,
                   columns={"vehicle_id": item.vehicle_id, "track_id": item.track_id,
                            "label": item.label, "lat_deg": item.lat_deg,
                            "lon_deg": item.lon_deg})

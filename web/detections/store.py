@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from fleet.events import Event
+from web.detections.fusion import ObjectFusion, TrackFix
 
 metadata = MetaData()
 
@@ -88,6 +89,10 @@ class DetectionStore:
         self._engine = engine
         self.evidence_dir = evidence_dir
         metadata.create_all(engine, checkfirst=True)
+        #: Which ground object each vehicle's track is (`fusion`), carried over a restart.
+        self.fusion = ObjectFusion()
+        for _, data in self.objects(limit=100_000):
+            self.fusion.seed(data["object_id"], track_fix(data))
 
     def add(self, rows: Sequence[NewRow], publish: Publish) -> tuple[list[str], list[str]]:
         """Store each row not yet stored and publish its event; returns (stored, duplicates)
@@ -165,3 +170,10 @@ class DetectionStore:
         partial = path.with_suffix(f".{os.getpid()}.part")
         partial.write_bytes(jpeg)
         os.replace(partial, path)  # a reader never sees half a file
+
+
+def track_fix(data: dict[str, Any]) -> TrackFix:
+    """The fusion's view of an `object` event body."""
+    return TrackFix(vehicle_id=data["vehicle_id"], track_id=int(data["track_id"]),
+                    label=data["label"], lat_deg=float(data["lat_deg"]),
+                    lon_deg=float(data["lon_deg"]), sigma_m=float(data["sigma_major_m"]))

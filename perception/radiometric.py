@@ -14,7 +14,8 @@ pixels into metres:
 - candidates are peaks of a matched filter: the optics-blurred footprint of a half-metre body
   over a sloping background (least squares, so a smooth warm slope scores nothing), giving the
   body's contrast in kelvin;
-- the blob around each peak at half its contrast must end within a person's length (2.6 m) and
+- the blob around each peak at half its contrast over the ground 1.9 m away (the ground it
+  stands on, which may be a warm patch) must end within a person's length (2.6 m) and
   not run into a larger warm region (a roof corner, a road edge); when the camera's height and
   tilt are known, metres are counted with each row's own scale (`ground_scale_by_row`), as the
   far rows of an oblique view see the ground, and its texture, smaller;
@@ -188,6 +189,18 @@ def find_people(kelvin: np.ndarray, params: RadiometricParams) -> list[Detection
     return out
 
 
+#: The ground's temperature is the median of a thin square ring (3 px) this far from the peak:
+#: beyond a standing or lying person's half-length, close enough to be the ground it stands on.
+GROUND_RING_M = 1.9
+
+
+def _ring(win: np.ndarray, x: int, y: int, radius_px: int) -> np.ndarray:
+    """The window's pixels 3 px wide from `radius_px` (Chebyshev distance) around (x, y)."""
+    yy, xx = np.ogrid[-y: win.shape[0] - y, -x: win.shape[1] - x]
+    d = np.maximum(np.abs(yy), np.abs(xx))
+    return win[(d >= radius_px) & (d <= radius_px + 2)]
+
+
 def _blob(win: np.ndarray, x: int, y: int, floor_k: float) -> tuple[int, int, int, int] | None:
     """(x, y, w, h) in the window of the blob around (x, y) at or above `floor_k`; None when it
     runs into the window's edge."""
@@ -205,8 +218,7 @@ def _person_at(kelvin: np.ndarray, edges: np.ndarray, x: int, y: int, amplitude:
     height, width = kelvin.shape
     x0, y0 = max(0, x - reach), max(0, y - reach)
     win = kelvin[y0: min(height, y + reach + 1), x0: min(width, x + reach + 1)]
-    border = np.concatenate([win[0], win[-1], win[1:-1, 0], win[1:-1, -1]])
-    ground = float(np.median(border))
+    ground = float(np.median(_ring(win, x - x0, y - y0, math.ceil(GROUND_RING_M * g))))
     peak = float(kelvin[y, x])
     contrast = peak - ground
     if contrast < params.min_contrast_k:

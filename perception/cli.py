@@ -156,9 +156,9 @@ def evaluate(
     model: Annotated[Path | None, typer.Option(help="A YOLOv5/v8-layout ONNX model.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     iou: Annotated[float | None, typer.Option(
-        help="IoU a detection needs to match a box [default: 0.5; with --sim 0.3].")] = None,
+        help="IoU a detection needs to match a box (default 0.5; with --sim 0.3).")] = None,
     min_score: Annotated[float | None, typer.Option(
-        help="Count detections scoring at least this [default: 0; with --sim 0.25].")] = None,
+        help="Count detections scoring at least this (default 0; with --sim 0.25).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N images.")] = None,
     sim: Annotated[str | None, typer.Option(
         "--sim", metavar="SCENARIO",

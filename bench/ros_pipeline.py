@@ -1,8 +1,10 @@
 """Onboard ROS 2 figures: camera frame to `detections` through the detector node.
 
-Starts `skywatch_detector` (thermal, the shipped model) in a DDS domain of its own on loopback,
-publishes real HIT-UAV dev frames as the simulator sends them (640x512 mono16 centi-kelvin,
-sensor-data QoS, shared-memory transport) and measures:
+Starts `skywatch_detector` (thermal, the shipped detectors) in a DDS domain of its own on
+loopback, publishes the simulator's own thermal frames of the example scene, by day and by night
+from 60-120 m (640x512 mono16 centi-kelvin, searched by the radiometric detector with people
+expected at 4.4x7 px, their size at 93 m; sensor-data QoS, shared-memory transport) and
+measures:
 - latency per frame at the simulator's 5 frames/s, from publish() to the DetectionArray in
   this process (transport both ways plus detection): p50, p95, max,
 - throughput with frames offered at 30 frames/s: DetectionArrays per second; the node keeps
@@ -28,11 +30,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from perception.dataset import load_yolo_set, read_image  # noqa: E402
 from perception.detection import Modality  # noqa: E402
+from skywatch.eval_sim import render_lighting, scenario_document  # noqa: E402
 from skywatch.onboard import child_environment, node_command, ros_environment  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results") / "ros_pipeline.json"
-FIXTURES = Path(os.environ.get("SKYWATCH_FIXTURES",
-                               Path(__file__).resolve().parents[2] / "shared" / "fixtures"))
 DOMAIN_ID = 97
 LATENCY_FRAMES = 60
 THROUGHPUT_S = 10.0
@@ -47,11 +48,14 @@ def main() -> None:
     from sensor_msgs.msg import Image
     from skywatch_interfaces.msg import DetectionArray
 
-    items = load_yolo_set(FIXTURES / "perception" / "hituav_dev").items[:LATENCY_FRAMES]
-    frames = [(29000 + read_image(it.image_path, Modality.THERMAL).astype(np.uint16) * 10)
-              .astype(np.uint16) for it in items]
+    doc = scenario_document("example")
+    frames = [read_image(it.image_path, Modality.THERMAL)
+              for i, daytime in enumerate((True, False))
+              for it in load_yolo_set(render_lighting(
+                  doc, daytime, log_dir / f"frames{i}", views=LATENCY_FRAMES // 2, seed=i)).items]
     node_log = (log_dir / "detector.log").open("wb")
-    detector = subprocess.Popen(node_command("skywatch_detector", namespace="/bench"),
+    detector = subprocess.Popen(node_command("skywatch_detector", namespace="/bench",
+                                             params={"person_w_px": 4.4, "person_h_px": 7.0}),
                                 env=child_environment(domain_id=DOMAIN_ID, log_dir=log_dir),
                                 stdout=node_log, stderr=subprocess.STDOUT)
     context = rclpy.Context()
@@ -113,7 +117,7 @@ def main() -> None:
 
     lat = np.array(latencies_ms)
     results = {
-        "frame": "640x512 mono16, HIT-UAV dev frames",
+        "frame": "640x512 mono16 centi-kelvin, simulator frames of the example scene",
         "load_average_1min": round(os.getloadavg()[0], 2),
         "latency_frames": len(frames),
         "latency_answered": int(lat.size),

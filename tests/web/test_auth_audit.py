@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -158,6 +159,27 @@ async def test_only_admins_and_commanders_read_it_filtered_as_json_or_csv(
         bad = await http.get("/api/audit", headers=admin, params={field: value})
         assert bad.status_code == 422, (field, bad.text)
         assert bad.json()["detail"][0]["loc"] == ["query", field]
+
+
+async def test_a_filter_time_without_an_offset_is_utc_whatever_the_server_zone(
+    http: httpx.AsyncClient, empty_fleet_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`?since=2026-12-04T08:00:00` means 08:00 UTC (times at the API are UTC) on a server
+    whose clock is set to Shenzhen's zone too, not 00:00 UTC."""
+    admin = signed_in(empty_fleet_server, Role.ADMIN)
+    signed_in(empty_fleet_server, Role.ANALYST)
+    rows = await _rows(http, admin)
+    last = rows[-1]
+    naive = datetime.fromisoformat(last["at"]).replace(tzinfo=None).isoformat()
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert [r["seq"] for r in await _rows(http, admin, since=naive)] == [last["seq"]]
+        assert [r["seq"] for r in await _rows(http, admin, until=naive)] == [
+            r["seq"] for r in rows]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 async def test_a_row_edited_or_deleted_with_sql_is_detected(

@@ -49,18 +49,23 @@ class AuditFilter(BaseModel):
 
     user: str | None = Field(default=None, max_length=64, description="user name")
     vehicle: str | None = Field(default=None, max_length=64, description="vehicle id")
-    since: datetime | None = Field(default=None, description="ISO-8601, inclusive")
-    until: datetime | None = Field(default=None, description="ISO-8601, inclusive")
+    since: datetime | None = Field(default=None,
+                                 description="ISO-8601, inclusive; UTC without an offset")
+    until: datetime | None = Field(default=None,
+                                 description="ISO-8601, inclusive; UTC without an offset")
     after: int = Field(default=0, ge=0, le=2**62, description="rows with a greater seq (paging)")
     limit: int = Field(default=1000, ge=1, le=10000)
 
     @field_validator("since", "until")
     @classmethod
     def _in_utc_range(cls, value: datetime | None) -> datetime | None:
-        """In UTC (how rows are stored); a time that has none (year 9999 west of Greenwich)
+        """In UTC (how rows are stored); a time without an offset is UTC, as every time at
+        the API is, not the server's zone; a time that has none (year 9999 west of Greenwich)
         is refused by name rather than failing in the query."""
         if value is None:
             return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
         try:
             return value.astimezone(UTC)
         except OverflowError as e:

@@ -3,7 +3,8 @@
 Every message is converted and committed to the outbox (a SQLite file) in its callback; a
 sender thread drains the outbox to `POST /api/detections` in batches, oldest first, backing off
 while the server cannot be reached. Tracked objects are forwarded at most once per
-`object_period_s` per track (the geolocator republishes every live track after every frame).
+`object_period_s` per track, and only with new evidence (more hits): the geolocator
+republishes every live track after every frame, seen in it or not.
 
 Parameters: `server_url`, `username` (a `vehicle` account for this vehicle), `password_env`
 (the environment variable holding its password: kept off the command line), `vehicle_id`
@@ -66,7 +67,8 @@ class UplinkNode(Node):
         self.client = GroundClient(server_url, username, password)
         self.sender = Sender(self.outbox, self.client, self._log, batch_size=batch_size,
                              backoff=Backoff(max_s=max_backoff_s))
-        self.last_forwarded_ns: dict[int, int] = {}  # track id -> stamp of its last update sent
+        #: track id -> (stamp, hits) of its last update sent
+        self.last_forwarded: dict[int, tuple[int, int]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.sender.run, args=(self._stop,),
                                         name="uplink-sender", daemon=True)
@@ -104,10 +106,11 @@ class UplinkNode(Node):
         now_ns = RosTime.from_msg(msg.header.stamp).nanoseconds
         due = []
         for o in msg.objects:
-            last = self.last_forwarded_ns.get(o.track_id)
-            if last is None or now_ns - last >= self.object_period_ns or now_ns < last:
+            last = self.last_forwarded.get(o.track_id)
+            if last is None or now_ns < last[0] or (
+                    now_ns - last[0] >= self.object_period_ns and o.hits != last[1]):
                 due.append(object_item(o, self.vehicle_id, msg.header.stamp))
-                self.last_forwarded_ns[o.track_id] = now_ns
+                self.last_forwarded[o.track_id] = (now_ns, o.hits)
         if self.outbox.put(due):
             self.sender.wake()
 

@@ -7,8 +7,10 @@ home position's height when that parameter is not set), and feeds the fixes to
 `perception.tracking.Tracker`. Every update publishes the confirmed tracks (`min_hits` frames
 or more: one frame's blob is not yet an object an operator should be alarmed about) on
 `objects` (`skywatch_interfaces/GeolocatedObjectArray`), each naming the detection that last
-confirmed it. Frames taken below `min_alt_rel_m` above home are not placed: a drone on its dock
-or lifting off looks along the ground, where a warm patch a few metres away is a "fire".
+confirmed it, once its position is known to `max_sigma_m` (a fire seen at a grazing angle
+from 2 km is a direction, not a place on the map). Frames taken below `min_alt_rel_m` above
+home are not placed: a drone on its dock or lifting off looks along the ground, where a warm
+patch a few metres away is a "fire".
 """
 
 from __future__ import annotations
@@ -69,8 +71,9 @@ class GeolocatorNode(Node):
         self.ground_amsl_m = float(self.declare_parameter("ground_amsl_m", math.nan).value)
         self.max_pose_age_s = float(self.declare_parameter("max_pose_age_s", 0.5).value)
         self.min_score = float(self.declare_parameter("min_score", 0.25).value)
-        self.min_hits = int(self.declare_parameter("min_hits", 3).value)
+        self.min_hits = int(self.declare_parameter("min_hits", 2).value)
         self.min_alt_rel_m = float(self.declare_parameter("min_alt_rel_m", 5.0).value)
+        self.max_sigma_m = float(self.declare_parameter("max_sigma_m", 10.0).value)
         self.errors = PoseErrors()
         self.vehicle = self.get_namespace().strip("/").replace("/", "_") or "vehicle"
         self.tracker = Tracker()
@@ -166,7 +169,7 @@ class GeolocatorNode(Node):
             return out
         ground = self.ground_used_amsl_m
         for tr in tracks:
-            if tr.hits < self.min_hits:
+            if tr.hits < self.min_hits or tr.sigma_m > self.max_sigma_m:
                 continue
             lat, lon, _ = pymap3d.enu2geodetic(tr.east_m, tr.north_m, 0.0, self.origin[0],
                                                self.origin[1], ground)

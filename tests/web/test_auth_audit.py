@@ -61,6 +61,7 @@ async def test_changes_and_refusals_are_recorded_reads_are_not(
     assert weak.status_code == 422
     assert (await http.get("/api/users", headers=operator)).status_code == 403
     assert (await http.get("/api/vehicles")).status_code == 401
+    after = datetime.now(UTC)
 
     rows = await _rows(http, admin, since=before.isoformat())
     assert [(r["username"], r["role"], r["action"], r["target"], r["result"]) for r in rows] == [
@@ -74,7 +75,7 @@ async def test_changes_and_refusals_are_recorded_reads_are_not(
     assert rows[3]["reason"].startswith("sign in first")
     for r in rows:
         assert r["client"] == "127.0.0.1"
-        assert 0 <= (datetime.fromisoformat(r["at"]) - before).total_seconds() < 10
+        assert before <= datetime.fromisoformat(r["at"]) <= after  # however loaded the machine
     seqs = [r["seq"] for r in rows]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
 
@@ -106,11 +107,12 @@ async def test_every_state_changing_route_leaves_one_row_signed_in_or_not(
                # signing out ends a session: a user of its own, so admin-ma stays signed in
                "leaving": signed_in(empty_fleet_server, Role.ADMIN, username="leaving")}
     last = (await _rows(http, reader))[-1]["seq"]
-    started = datetime.now(UTC)
     checked = 0
     for method, path in routes:
         for username in ("", "leaving" if path == "/api/auth/sign-out" else "admin-ma"):
+            sent = datetime.now(UTC)
             response = await http.request(method, path, headers=callers[username], json={})
+            answered = datetime.now(UTC)
             rows = await _rows(http, reader, after=last)
             assert len(rows) == 1, (method, path, username, response.status_code, rows)
             row, last = rows[0], rows[0]["seq"]
@@ -121,7 +123,7 @@ async def test_every_state_changing_route_leaves_one_row_signed_in_or_not(
                 who, "admin" if who else "", "127.0.0.1"), (method, path, row)
             assert row["result"] == _expected_result(response.status_code), (method, path, row)
             assert row["target"] and ("uav0" in row["target"]) == ("uav0" in path), row
-            assert 0 <= (datetime.fromisoformat(row["at"]) - started).total_seconds() < 60
+            assert sent <= datetime.fromisoformat(row["at"]) <= answered, (row, sent, answered)
             checked += 1
     assert checked == 2 * len(routes)
     assert (await http.get("/api/audit/verify", headers=reader)).json()["intact"] is True

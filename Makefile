@@ -3,7 +3,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 
-.PHONY: setup run test test-fast lint bench train-thermal-person train-rgb-fire-smoke
+.PHONY: setup run test test-fast lint bench train-thermal-person train-thermal-person-mlp \
+	train-rgb-fire-smoke
 
 setup:
 	@bash scripts/setup.sh
@@ -29,6 +30,11 @@ bench: setup
 FIXTURES ?= ../shared/fixtures/perception
 
 train-thermal-person: setup
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[train]'
+	nice -n 10 $(BIN)/python scripts/train_thermal_person_cnn.py --train $(FIXTURES)/hituav_train \
+		--dev $(FIXTURES)/hituav_dev --out models/thermal_person_cnn.onnx
+
+train-thermal-person-mlp: setup
 	$(BIN)/python scripts/train_thermal_person.py --train $(FIXTURES)/hituav_train \
 		--dev $(FIXTURES)/hituav_dev --out models/thermal_person_mlp.onnx
 

@@ -13,6 +13,7 @@ from perception.onnx_yolo import OnnxYoloDetector
 from perception.rgb import HogPersonDetector
 from perception.rgb_learned import LearnedFireSmokeDetector
 from perception.thermal import DEFAULT_PERSON_PX
+from perception.thermal_cnn import CnnThermalDetector, person_scale
 
 
 class CombinedDetector:
@@ -29,17 +30,21 @@ class CombinedDetector:
 def detector_for(modality: Modality, model_path: Path | None = None,
                  person_px: tuple[float, float] = DEFAULT_PERSON_PX,
                  labels: Collection[str] | None = None) -> Detector:
-    """The user's YOLO-style model if given; else the learned thermal detector for thermal
-    frames, and the learned fire/smoke cell model plus HOG people for RGB frames.
+    """The user's YOLO-style model if given; else the person CNN (fires: hot regions) for
+    thermal frames, and the learned fire/smoke cell model plus HOG people for RGB frames.
 
     `person_px` is the expected (width, height) of a person's box on thermal frames, from the
-    ground sample distance when altitude and focal length are known (`person_size_px`).
+    ground sample distance when altitude and focal length are known (`person_size_px`). People
+    outside the sizes the CNN handles (`person_scale`: a wide lens high up shows 4x7 px) go
+    to the spot proposals + MLP, which are sized for any person.
     `labels`, when given, are the only labels wanted: RGB people (HOG, the slowest detector by
     far) are not searched for when `person` is not among them."""
     if model_path is not None:
         return OnnxYoloDetector(model_path)
     if modality is Modality.THERMAL:
-        return LearnedThermalDetector(person_px=person_px)
+        if person_scale(person_px) is None:
+            return LearnedThermalDetector(person_px=person_px)
+        return CnnThermalDetector(person_px=person_px)
     if labels is not None and "person" not in labels:
         return LearnedFireSmokeDetector()
     return CombinedDetector([LearnedFireSmokeDetector(), HogPersonDetector()])

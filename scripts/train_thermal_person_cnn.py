@@ -9,7 +9,7 @@ regions carry no heatmap loss. The lowest score the detector reports is then cho
 `hituav_dev` (the lowest whose precision reaches `--min-precision`) and stored in the model.
 Needs the `train` extra (PyTorch, CPU build). One thread by default: on shared cores two
 threads spend their time waiting for each other. About 25 CPU-seconds an epoch; 30 epochs
-took 50 minutes on two cores shared with a load average of 10-18.
+took 42 minutes on two cores shared with a load average of 10-18.
 
     python scripts/train_thermal_person_cnn.py --train hituav_train/ --dev hituav_dev/ \
         --out models/thermal_person_cnn.onnx

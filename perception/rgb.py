@@ -10,6 +10,7 @@ and precision on fire-free scenes is unmeasured (the dev set holds no negatives)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -96,19 +97,55 @@ def _regions(mask: np.ndarray, label: str, p: FireSmokeParams) -> list[Detection
     return out
 
 
+#: The default people SVM's 64x128 window holds a person about 96 px tall (Dalal-Triggs).
+WINDOW_PERSON_PX = 96.0
+#: People expected smaller than the window are searched on an upscaled frame; the cost grows
+#: with the square of the factor and HOG sees little in a person under ~48 px, so it is capped.
+MAX_UPSCALE = 2.0
+#: Hits a cluster needs beyond the first to count: OpenCV's default (2) is for a pyramid 1.05
+#: apart, where a person lights several levels; with levels 1.4 apart one neighbour suffices.
+GROUP_MIN = 1
+
+
 class HogPersonDetector:
     """`Detector` for RGB frames: `person` with OpenCV's pedestrian HOG+SVM (Dalal-Triggs).
 
     Trained on upright pedestrians seen from the side; from a drone it finds people only at
-    low altitude and oblique view, and misses people lying down. The frame is upscaled when
-    people are expected smaller than its 64x128 window.
+    low altitude and oblique view, and misses people lying down.
+
+    Its cost is the image pyramid, so it searches only the sizes it expects: given `person_px`
+    (the (width, height) of a person's box, from the pose and lens: `person_size_px`) the
+    frame is resized once so that a person of the band's smallest size fills the window, and
+    the pyramid stops after the levels (`level_step` apart) that reach the band's largest.
+    Large people are thus searched on a reduced frame, and people far outside the band are
+    not found. Without a size it searches people from the window's own 96 px up to the frame
+    height, on the frame as it is.
     """
 
-    def __init__(self, *, upscale: float = 1.0, min_score: float = 0.3,
+    def __init__(self, person_px: tuple[float, float] | None = None, *,
+                 size_band: float = 0.3, level_step: float = 1.4, min_score: float = 0.3,
                  nms_iou: float = 0.4) -> None:
-        self._hog = cv2.HOGDescriptor()
+        if not 0 < size_band < 1 or level_step <= 1:
+            raise ValueError(f"size_band must be in (0, 1) and level_step above 1, got "
+                             f"{size_band}, {level_step}")
+        self.factor, self.step, levels = 1.0, level_step, 64
+        if person_px is not None:
+            h_px = person_px[1]
+            if not math.isfinite(h_px) or h_px <= 0:
+                raise ValueError(f"person_px height must be a positive number, got {h_px}")
+            span = (1 + size_band) / (1 - size_band)
+            levels = max(1, math.ceil(math.log(span) / math.log(level_step)))
+            self.step = span ** (1 / levels)
+            # Each level covers a step around its centre; the first is centred half a step
+            # above the band's smallest person.
+            smallest_centre = (1 - size_band) * h_px * math.sqrt(self.step)
+            self.factor = min(MAX_UPSCALE, WINDOW_PERSON_PX / smallest_centre)
+        d = cv2.HOGDescriptor()
+        self._hog = cv2.HOGDescriptor(d.winSize, d.blockSize, d.blockStride, d.cellSize,
+                                      d.nbins, d.derivAperture, d.winSigma,
+                                      d.histogramNormType, d.L2HysThreshold,
+                                      d.gammaCorrection, levels, d.signedGradient)
         self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-        self.upscale = upscale
         self.min_score = min_score
         self.nms_iou = nms_iou
 
@@ -117,16 +154,17 @@ class HogPersonDetector:
             return []
         check_image(image, modality)
         rgb = image if image.dtype == np.uint8 else (image // 257).astype(np.uint8)
-        if self.upscale != 1.0:
-            rgb = cv2.resize(rgb, None, fx=self.upscale, fy=self.upscale)
+        s = self.factor
+        if s != 1.0:
+            rgb = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA if s < 1
+                             else cv2.INTER_LINEAR)
         rects, weights = self._hog.detectMultiScale(rgb, winStride=(8, 8), padding=(8, 8),
-                                                    scale=1.05)
+                                                    scale=self.step, groupThreshold=GROUP_MIN)
         dets = []
         for (x, y, w, h), svm in zip(rects, np.ravel(weights), strict=True):
             score = float(1.0 / (1.0 + np.exp(-float(svm))))  # SVM margin to 0..1
             if score < self.min_score:
                 continue
-            s = self.upscale
             dets.append(Detection(label="person", score=score, box=Box(
                 x1=float(x / s), y1=float(y / s), x2=float((x + w) / s), y2=float((y + h) / s))))
         return non_max_suppression(dets, self.nms_iou)

@@ -50,19 +50,60 @@ def test_fire_and_smoke_on_real_frames_beat_chance(fire_dev: Path) -> None:
     assert smoke.recall >= 0.7 and smoke.ap50 >= 0.2, smoke
 
 
+def draw_figure(frame: np.ndarray, cx: int, top: int, height_px: float) -> None:
+    """A dark upright person, head to feet `height_px` tall, standing at column `cx`."""
+    k = height_px / 170
+    ink = (40, 40, 40)
+
+    def at(dx: float, dy: float) -> tuple[int, int]:
+        return round(cx + dx * k), round(top + dy * k)
+
+    cv2.circle(frame, at(0, 12), round(11 * k), ink, -1)  # head
+    cv2.rectangle(frame, at(-16, 25), at(16, 95), ink, -1)  # torso
+    for dx in (-1, 1):
+        cv2.line(frame, at(dx * 16, 30), at(dx * 26, 90), ink, round(8 * k))  # arms
+        cv2.line(frame, at(dx * 8, 95), at(dx * 14, 170), ink, round(11 * k))  # legs
+
+
 def test_hog_finds_an_upright_figure_where_it_stands() -> None:
     frame = np.full((300, 300, 3), 200, np.uint8)
-    ink, cx, top = (40, 40, 40), 150, 60
-    cv2.circle(frame, (cx, top + 12), 11, ink, -1)  # head
-    cv2.rectangle(frame, (cx - 16, top + 25), (cx + 16, top + 95), ink, -1)  # torso
-    for dx in (-1, 1):
-        cv2.line(frame, (cx + dx * 16, top + 30), (cx + dx * 26, top + 90), ink, 8)  # arms
-        cv2.line(frame, (cx + dx * 8, top + 95), (cx + dx * 14, top + 170), ink, 11)  # legs
+    draw_figure(frame, 150, 60, 170)
     frame = cv2.GaussianBlur(frame, (0, 0), 1.5)
     (person,) = HogPersonDetector().detect(frame, Modality.RGB)
     assert person.score > 0.9
     # The SVM window has a margin around the body: 64x128 for a 48x96 person.
     assert person.box.iou(Box(x1=100, y1=40, x2=200, y2=250)) >= 0.6
+
+
+def test_hog_finds_only_people_of_the_expected_size() -> None:
+    """A 640x512 frame with an 85 px and a 255 px person: the expected size picks which."""
+    frame = np.full((512, 640, 3), 200, np.uint8)
+    frame = np.clip(frame + np.random.default_rng(0).normal(0, 6, frame.shape), 0, 255)
+    frame = frame.astype(np.uint8)
+    draw_figure(frame, 150, 200, 85)
+    draw_figure(frame, 420, 80, 255)
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.5)
+    # Window boxes: 128/96 of the body's height, centred on it.
+    small = Box(x1=150 - 32 * 85 / 96, y1=200 - 16 * 85 / 96, x2=150 + 32 * 85 / 96,
+                y2=200 + 112 * 85 / 96)
+    large = Box(x1=420 - 32 * 255 / 96, y1=80 - 16 * 255 / 96, x2=420 + 32 * 255 / 96,
+                y2=80 + 112 * 255 / 96)
+
+    def found(person_px: tuple[float, float] | None) -> list[Box]:
+        return [d.box for d in HogPersonDetector(person_px).detect(frame, Modality.RGB)]
+
+    (box,) = found((40, 85))
+    assert box.iou(small) >= 0.6
+    (box,) = found((150, 255))
+    assert box.iou(large) >= 0.6
+    assert found((100, 170)) == []  # 1.5x and 2x off the expected size
+    unknown = found(None)  # no size: every person from 96 px up, and a bit below
+    assert len(unknown) == 2 and max(b.iou(large) for b in unknown) >= 0.6
+
+
+def test_hog_refuses_a_person_size_that_is_not_positive() -> None:
+    with pytest.raises(ValueError, match="person_px height must be a positive number, got 0"):
+        HogPersonDetector((10.0, 0.0))
 
 
 def test_hog_people_detector_is_quiet_on_empty_ground_and_ignores_thermal() -> None:

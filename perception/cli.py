@@ -29,7 +29,7 @@ from perception.detectors import detector_for
 from perception.evaluate import score_class
 from perception.onnx_yolo import BadModel
 from perception.sim_eval import IOU_MATCH, MIN_SCORE, sim_score_json
-from perception.thermal import DEFAULT_PERSON_PX, person_size_px
+from perception.thermal import person_size_px
 
 MODALITIES = ("auto", "rgb", "thermal")
 COLOURS_BGR = {"fire": (0, 0, 255), "smoke": (255, 255, 0), "person": (0, 255, 0)}
@@ -43,9 +43,9 @@ def _modality(value: str) -> Modality | None:
     return None if value == "auto" else Modality(value)
 
 
-def _person_px(range_m: float | None, focal_px: float | None) -> tuple[float, float]:
+def _person_px(range_m: float | None, focal_px: float | None) -> tuple[float, float] | None:
     if range_m is None and focal_px is None:
-        return DEFAULT_PERSON_PX
+        return None
     if range_m is None or focal_px is None:
         typer.echo("error: --range-m and --focal-px go together (the ground sample distance "
                    "needs both)", err=True)
@@ -61,7 +61,7 @@ class _Detectors:
     """One detector per modality, built on first use (model loading takes a moment)."""
 
     def __init__(self, model: Path | None,
-                 person_px: tuple[float, float] = DEFAULT_PERSON_PX,
+                 person_px: tuple[float, float] | None = None,
                  labels: frozenset[str] | None = None) -> None:
         self.model = model
         self.person_px = person_px

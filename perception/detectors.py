@@ -28,13 +28,15 @@ class CombinedDetector:
 
 
 def detector_for(modality: Modality, model_path: Path | None = None,
-                 person_px: tuple[float, float] = DEFAULT_PERSON_PX,
+                 person_px: tuple[float, float] | None = None,
                  labels: Collection[str] | None = None) -> Detector:
     """The user's YOLO-style model if given; else the person CNN (fires: hot regions) for
     thermal frames, and the learned fire/smoke cell model plus HOG people for RGB frames.
 
-    `person_px` is the expected (width, height) of a person's box on thermal frames, from the
-    ground sample distance when altitude and focal length are known (`person_size_px`). People
+    `person_px` is the expected (width, height) of a person's box, from the ground sample
+    distance when altitude and focal length are known (`person_size_px`), or None when they
+    are not: thermal detectors then assume HIT-UAV's median box, HOG searches every size from
+    its window's up. HOG searches only around a known size, which makes it fast. People
     outside the sizes the CNN handles (`person_scale`: a wide lens high up shows 4x7 px) go
     to the spot proposals + MLP, which are sized for any person.
     `labels`, when given, are the only labels wanted: RGB people (HOG, the slowest detector by
@@ -42,9 +44,10 @@ def detector_for(modality: Modality, model_path: Path | None = None,
     if model_path is not None:
         return OnnxYoloDetector(model_path)
     if modality is Modality.THERMAL:
+        person_px = person_px or DEFAULT_PERSON_PX
         if person_scale(person_px) is None:
             return LearnedThermalDetector(person_px=person_px)
         return CnnThermalDetector(person_px=person_px)
     if labels is not None and "person" not in labels:
         return LearnedFireSmokeDetector()
-    return CombinedDetector([LearnedFireSmokeDetector(), HogPersonDetector()])
+    return CombinedDetector([LearnedFireSmokeDetector(), HogPersonDetector(person_px)])

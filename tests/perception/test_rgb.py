@@ -8,6 +8,7 @@ import pytest
 
 from perception.dataset import load_yolo_set, read_image
 from perception.detection import BadImage, Box, Modality
+from perception.detectors import detector_for
 from perception.evaluate import score_class
 from perception.rgb import FireSmokeDetector, HogPersonDetector
 
@@ -75,19 +76,25 @@ def test_hog_finds_an_upright_figure_where_it_stands() -> None:
     assert person.box.iou(Box(x1=100, y1=40, x2=200, y2=250)) >= 0.6
 
 
-def test_hog_finds_only_people_of_the_expected_size() -> None:
-    """A 640x512 frame with an 85 px and a 255 px person: the expected size picks which."""
+def window_box(cx: int, top: int, height_px: float) -> Box:
+    """The SVM window around a person: 64x128 for 96 px of body, 16 px of it above the head."""
+    k = height_px / 96
+    return Box(x1=cx - 32 * k, y1=top - 16 * k, x2=cx + 32 * k, y2=top + 112 * k)
+
+
+def two_people_frame() -> np.ndarray:
+    """640x512 with a person 85 px tall at (150, 200) and one 255 px tall at (420, 80)."""
     frame = np.full((512, 640, 3), 200, np.uint8)
     frame = np.clip(frame + np.random.default_rng(0).normal(0, 6, frame.shape), 0, 255)
     frame = frame.astype(np.uint8)
     draw_figure(frame, 150, 200, 85)
     draw_figure(frame, 420, 80, 255)
-    frame = cv2.GaussianBlur(frame, (0, 0), 1.5)
-    # Window boxes: 128/96 of the body's height, centred on it.
-    small = Box(x1=150 - 32 * 85 / 96, y1=200 - 16 * 85 / 96, x2=150 + 32 * 85 / 96,
-                y2=200 + 112 * 85 / 96)
-    large = Box(x1=420 - 32 * 255 / 96, y1=80 - 16 * 255 / 96, x2=420 + 32 * 255 / 96,
-                y2=80 + 112 * 255 / 96)
+    return cv2.GaussianBlur(frame, (0, 0), 1.5)
+
+
+def test_hog_finds_only_people_of_the_expected_size() -> None:
+    frame = two_people_frame()
+    small, large = window_box(150, 200, 85), window_box(420, 80, 255)
 
     def found(person_px: tuple[float, float] | None) -> list[Box]:
         return [d.box for d in HogPersonDetector(person_px).detect(frame, Modality.RGB)]
@@ -99,6 +106,13 @@ def test_hog_finds_only_people_of_the_expected_size() -> None:
     assert found((100, 170)) == []  # 1.5x and 2x off the expected size
     unknown = found(None)  # no size: every person from 96 px up, and a bit below
     assert len(unknown) == 2 and max(b.iou(large) for b in unknown) >= 0.6
+
+
+def test_rgb_detectors_search_people_of_the_size_they_are_given() -> None:
+    frame = two_people_frame()
+    people = [d for d in detector_for(Modality.RGB, person_px=(150, 255)).detect(
+        frame, Modality.RGB) if d.label == "person"]
+    assert len(people) == 1 and people[0].box.iou(window_box(420, 80, 255)) >= 0.6
 
 
 def test_hog_refuses_a_person_size_that_is_not_positive() -> None:

@@ -11,6 +11,7 @@ from perception.detection import BadImage, Box, Modality
 from perception.detectors import detector_for
 from perception.evaluate import score_class
 from perception.rgb import FireSmokeDetector, HogPersonDetector
+from tests.perception.synthetic import draw_figure, two_people_frame, window_box
 
 
 def textured_field(seed: int) -> np.ndarray:
@@ -51,21 +52,6 @@ def test_fire_and_smoke_on_real_frames_beat_chance(fire_dev: Path) -> None:
     assert smoke.recall >= 0.7 and smoke.ap50 >= 0.2, smoke
 
 
-def draw_figure(frame: np.ndarray, cx: int, top: int, height_px: float) -> None:
-    """A dark upright person, head to feet `height_px` tall, standing at column `cx`."""
-    k = height_px / 170
-    ink = (40, 40, 40)
-
-    def at(dx: float, dy: float) -> tuple[int, int]:
-        return round(cx + dx * k), round(top + dy * k)
-
-    cv2.circle(frame, at(0, 12), round(11 * k), ink, -1)  # head
-    cv2.rectangle(frame, at(-16, 25), at(16, 95), ink, -1)  # torso
-    for dx in (-1, 1):
-        cv2.line(frame, at(dx * 16, 30), at(dx * 26, 90), ink, round(8 * k))  # arms
-        cv2.line(frame, at(dx * 8, 95), at(dx * 14, 170), ink, round(11 * k))  # legs
-
-
 def test_hog_finds_an_upright_figure_where_it_stands() -> None:
     frame = np.full((300, 300, 3), 200, np.uint8)
     draw_figure(frame, 150, 60, 170)
@@ -74,22 +60,6 @@ def test_hog_finds_an_upright_figure_where_it_stands() -> None:
     assert person.score > 0.9
     # The SVM window has a margin around the body: 64x128 for a 48x96 person.
     assert person.box.iou(Box(x1=100, y1=40, x2=200, y2=250)) >= 0.6
-
-
-def window_box(cx: int, top: int, height_px: float) -> Box:
-    """The SVM window around a person: 64x128 for 96 px of body, 16 px of it above the head."""
-    k = height_px / 96
-    return Box(x1=cx - 32 * k, y1=top - 16 * k, x2=cx + 32 * k, y2=top + 112 * k)
-
-
-def two_people_frame() -> np.ndarray:
-    """640x512 with a person 85 px tall at (150, 200) and one 255 px tall at (420, 80)."""
-    frame = np.full((512, 640, 3), 200, np.uint8)
-    frame = np.clip(frame + np.random.default_rng(0).normal(0, 6, frame.shape), 0, 255)
-    frame = frame.astype(np.uint8)
-    draw_figure(frame, 150, 200, 85)
-    draw_figure(frame, 420, 80, 255)
-    return cv2.GaussianBlur(frame, (0, 0), 1.5)
 
 
 def test_hog_finds_only_people_of_the_expected_size() -> None:

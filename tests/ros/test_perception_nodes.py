@@ -208,6 +208,54 @@ def test_detector_node_sizes_people_from_the_pose_and_focal_length(ros_domain: i
         assert stop(node) == 0, (tmp_path / "detector.log").read_text()
 
 
+def test_rgb_detector_node_searches_people_of_the_size_the_pose_and_lens_give(
+        ros_domain: int, tmp_path: Path) -> None:
+    """An 85 px and a 255 px person: without pose and lens HOG searches every size and finds
+    both; a 2684 px lens 10 m from the ground shows a 0.95 m person box 255 px tall, and
+    then only that one is searched for."""
+    from sensor_msgs.msg import CameraInfo, Image
+    from skywatch_interfaces.msg import DetectionArray, VehiclePose
+    from skywatch_perception.images import array_to_image
+
+    from tests.perception.synthetic import two_people_frame, window_box
+
+    frame = two_people_frame()
+    large = window_box(420, 80, 255)
+    node = start(node_command("skywatch_detector", namespace="/uav7",
+                              params={"modality": "rgb", "min_score": 0.25}),
+                 tmp_path / "detector.log")
+    probe = Probe("rgb_sizing_test")
+    try:
+        image_pub = probe.node.create_publisher(Image, "/uav7/camera/image_raw", BEST_EFFORT)
+        pose_pub = probe.node.create_publisher(VehiclePose, "/uav7/pose", 10)
+        info_pub = probe.node.create_publisher(CameraInfo, "/uav7/camera/camera_info", 10)
+        arrays = probe.collect(DetectionArray, "/uav7/detections")
+
+        def people() -> list[Box]:
+            return [Box(x1=d.x1, y1=d.y1, x2=d.x2, y2=d.y2) for d in arrays[-1].detections
+                    if d.label == "person"]
+
+        probe.wait_for(lambda: arrays, 60, "detections without pose and lens", every_s=0.5,
+                       action=lambda: image_pub.publish(array_to_image(frame, "rgb8")),
+                       watch=[node])
+        assert len(people()) == 2, people()
+
+        def with_pose() -> None:
+            pose_pub.publish(VehiclePose(alt_amsl_m=10.0, alt_rel_m=10.0,
+                                         gimbal_pitch_deg=-90.0))
+            info = CameraInfo(width=640, height=512)
+            info.k = [2684.0, 0.0, 320.0, 0.0, 2684.0, 256.0, 0.0, 0.0, 1.0]
+            info_pub.publish(info)
+            image_pub.publish(array_to_image(frame, "rgb8"))
+
+        probe.wait_for(lambda: len(people()) == 1, 30, "only the 255 px person found",
+                       every_s=0.5, action=with_pose, watch=[node])
+        assert people()[0].iou(large) >= 0.6
+    finally:
+        probe.close()
+        assert stop(node) == 0, (tmp_path / "detector.log").read_text()
+
+
 def test_geolocator_places_and_tracks_detections_on_the_ground(ros_domain: int,
                                                                tmp_path: Path) -> None:
     from sensor_msgs.msg import CameraInfo

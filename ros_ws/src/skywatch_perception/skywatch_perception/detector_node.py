@@ -5,9 +5,10 @@ sensor-data QoS and a queue of one, so a slow detector skips to the newest frame
 falling behind. Publishes `detections` (reliable) for every frame it looked at, empty when it
 found nothing. A frame that cannot be read is reported on the log (`/rosout`) and skipped.
 
-On thermal frames the expected size of a person comes from the ground sample distance: the
-vehicle's `pose` (height above home, gimbal pitch) and the camera's focal length
-(`thermal/camera_info`); until both have arrived, HIT-UAV's median box (12x19 px) is used.
+The expected size of a person comes from the ground sample distance: the vehicle's `pose`
+(height above home, gimbal pitch) and the camera's focal length (`thermal/camera_info` or
+`camera/camera_info`); until both have arrived, thermal frames assume HIT-UAV's median box
+(12x19 px) and RGB frames search people of every size HOG can see (slower).
 Radiometric frames (mono16 centi-kelvin, as the simulator and radiometric cameras send) are
 searched by temperature (`perception.radiometric`); 8-bit frames by the learned detector. A
 user's model (`model_path`) gets every frame.
@@ -53,6 +54,7 @@ DETECTIONS_QOS = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE,
 STATE_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.BEST_EFFORT,
                        history=HistoryPolicy.KEEP_LAST)  # accepts reliable publishers too
 IMAGE_TOPICS = {Modality.THERMAL: "thermal/image_raw", Modality.RGB: "camera/image_raw"}
+INFO_TOPICS = {Modality.THERMAL: "thermal/camera_info", Modality.RGB: "camera/camera_info"}
 #: Detectors kept for different person sizes (each holds an ONNX session).
 SIZED_DETECTORS = 8
 
@@ -83,7 +85,7 @@ class DetectorNode(Node):
         self.fixed_person_px = person_px
         self.model_path = Path(model_path) if model_path else None
         self.detector: Detector = detector_for(self.modality, self.model_path,
-                                               person_px=person_px)
+                                               person_px=person_px if self.fixed_size else None)
         self.sized: OrderedDict[int, Detector] = OrderedDict()
         self.focal_px: float | None = None
         self.cy_px: float | None = None
@@ -96,9 +98,9 @@ class DetectorNode(Node):
         self.publisher = self.create_publisher(DetectionArray, "detections", DETECTIONS_QOS)
         topic = IMAGE_TOPICS[self.modality]
         self.create_subscription(Image, topic, self.on_frame, FRAME_QOS)
-        if self.modality is Modality.THERMAL and not self.fixed_size and self.model_path is None:
+        if not self.fixed_size and self.model_path is None:
             self.create_subscription(VehiclePose, "pose", self.on_pose, STATE_QOS)
-            self.create_subscription(CameraInfo, "thermal/camera_info", self.on_camera_info,
+            self.create_subscription(CameraInfo, INFO_TOPICS[self.modality], self.on_camera_info,
                                      STATE_QOS)
         self.get_logger().info(
             f"detecting {self.modality.value} on {self.resolve_topic_name(topic)} with "

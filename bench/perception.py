@@ -91,6 +91,9 @@ def main() -> None:
         "rgb_fire_smoke_rules": (FireSmokeDetector(), Modality.RGB),
         "rgb_fire_smoke_learned": (LearnedFireSmokeDetector(), Modality.RGB),
         "rgb_hog_person": (HogPersonDetector(), Modality.RGB),
+        # People of a known height (pose and lens) are searched in a band of +-30 % around it.
+        **{f"rgb_hog_person_{h}px": (HogPersonDetector((h / 2, h)), Modality.RGB)
+           for h in (64, 96, 128)},
     }
     speed, speed_wall = {}, {}
     for name, (det, mod) in detectors.items():

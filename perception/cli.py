@@ -5,7 +5,8 @@ model) and prints a table or JSON; a file that cannot be read gets one line on s
 run goes on, ending with exit code 2. `eval` scores a YOLO-format folder (images/, labels/,
 data.yaml, optional ignore.json) per class: precision, recall, AP, and frames per second;
 `eval --sim SCENARIO` renders a simulator scenario by day and by night and scores detection and
-geolocation against the simulator's truth (`skywatch.eval_sim`).
+geolocation against the simulator's truth (`skywatch.eval_sim`), geolocating from the pose a
+typical non-RTK drone would report (`--pose-error typical`) or from the exact one (`none`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import operator
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +30,8 @@ from perception.detection import BadImage, Detection, Detector, Modality
 from perception.detectors import detector_for
 from perception.evaluate import score_class
 from perception.onnx_yolo import BadModel
-from perception.sim_eval import IOU_MATCH, MIN_SCORE, sim_score_json
+from perception.pose_error import pose_error_model
+from perception.sim_eval import IOU_MATCH, MIN_SCORE, POSE_DRAWS, sim_score_json
 from perception.thermal import person_size_px
 
 MODALITIES = ("auto", "rgb", "thermal")
@@ -111,10 +114,11 @@ def detect(
     min_score: Annotated[float, typer.Option(help="Report detections scoring at least this.")]
     = 0.25,
     range_m: Annotated[float | None, typer.Option(
-        help="Thermal: slant range to the ground in metres (altitude / cos(off-nadir angle)), "
-             "with --focal-px, to size people by ground sample distance.")] = None,
+        help="Slant range to the ground in metres (altitude / cos(off-nadir angle)), with "
+             "--focal-px, to size people by ground sample distance (RGB: search only that "
+             "size, faster).")] = None,
     focal_px: Annotated[float | None, typer.Option(
-        help="Thermal: focal length in pixels.")] = None,
+        help="Focal length in pixels of the camera that took the images.")] = None,
 ) -> None:
     """Detect fire, smoke and people in image files."""
     fixed = _modality(modality)
@@ -169,6 +173,10 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="With --sim: same seed, same views.")] = 0,
     keep: Annotated[Path | None, typer.Option(
         help="With --sim: keep the rendered sets in this folder.")] = None,
+    pose_error: Annotated[str, typer.Option(
+        help="With --sim: geolocate from the pose a drone would report, 'typical' (non-RTK "
+             "GNSS 1 m, altitude 0.5 m, pointing 0.5 deg, 50 ms frame-to-pose offset, one "
+             "sigma), or from the exact pose, 'none'.")] = "typical",
 ) -> None:
     """Precision, recall and AP per class of the detectors on a labelled folder or on
     simulator truth (--sim)."""
@@ -178,6 +186,7 @@ def evaluate(
                        "DATA_DIR, --data, --model or --modality rgb with it", err=True)
             raise typer.Exit(2)
         _evaluate_sim(sim, views=views, seed=seed, keep=keep, as_json=as_json,
+                      pose_error=pose_error,
                       iou=IOU_MATCH if iou is None else iou,
                       min_score=MIN_SCORE if min_score is None else min_score)
         return
@@ -232,10 +241,15 @@ def evaluate(
 
 
 def _evaluate_sim(scenario: str, *, views: int, seed: int, keep: Path | None, as_json: bool,
-                  iou: float, min_score: float) -> None:
+                  pose_error: str, iou: float, min_score: float) -> None:
     if not 1 <= views <= 10_000:
         typer.echo(f"error: --views: {views} is outside 1..10000", err=True)
         raise typer.Exit(2)
+    try:
+        model = pose_error_model(pose_error, seed)
+    except ValueError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
     # The simulator is loaded only here: an offline tool may drive it, the perception core not.
     eval_sim: Any = importlib.import_module("skywatch.eval_sim")
     steps = 2 * views * len(eval_sim.LIGHTING)
@@ -251,18 +265,22 @@ def _evaluate_sim(scenario: str, *, views: int, seed: int, keep: Path | None, as
         typer.echo("cancelled", err=True)
         raise typer.Exit(130) from None
     rows = {**sets, "all": functools.reduce(operator.add, sets.values())}
-    scores = {name: s.score(iou_match=iou, min_score=min_score) for name, s in rows.items()}
+    scores = {name: s.score(iou_match=iou, min_score=min_score, pose_error=model)
+              for name, s in rows.items()}
     if as_json:
         typer.echo(json.dumps({
             "scenario": scenario, "views_per_lighting": views, "seed": seed, "iou": iou,
             "min_score": min_score, "alt_rel_m": [60, 120], "gimbal_pitch_deg": [-90, -45],
+            "pose_error": pose_error,
+            "pose_error_sigmas": None if model is None else asdict(model),
+            "pose_draws_per_frame": 1 if model is None else POSE_DRAWS,
             "sets": [{"lighting": name, "images": len(rows[name].truth),
                       "images_per_s": round(rows[name].images_per_s, 1),
                       **sim_score_json(score)} for name, score in scores.items()],
         }, indent=1))
         return
     typer.echo(f"simulator truth: {scenario}, {views} views by day and {views} by night from "
-               f"60-120 m, IoU {iou:g}, score >= {min_score:g}")
+               f"60-120 m, IoU {iou:g}, score >= {min_score:g}, pose error {pose_error}")
     typer.echo(f"{'lighting':<8} {'class':<7} {'truth':>5} {'dets':>5} {'TP':>5} "
                f"{'precision':>9} {'recall':>6} {'AP':>5}  {'located':>7} {'median m':>8} "
                f"{'p95 m':>6}")

@@ -7,6 +7,8 @@ never tuned on (it was tuned on seeds 7 and 11), then searched and scored as
 people on sun-warmed grass (303-305 K, a body reads 305 K) are the detector's weak spot: over
 200 day views (`bench/perception_sim.py`) they meet the target narrowly (R 0.91 at P 0.96), and
 on these 23 day people the recall is 0.87, so the day set has its own, lower, floor for people.
+Geolocation meets the issue's target from the pose a typical non-RTK drone would report
+(`perception.pose_error`); from the exact pose it shows what the image chain alone adds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from perception.pose_error import PoseErrorModel
 from perception.sim_eval import BadFrames, DetectedSet, SimScore, detect_sim_set, parse_frames
 from skywatch.eval_sim import render_lighting, scenario_document
 from skywatch.layout import default_vehicles, world_document
@@ -67,12 +70,31 @@ def test_people_by_day_on_warm_grass_stay_above_their_measured_floor(
     assert recall >= 0.8 and precision >= 0.85, f"day: P {precision:.3f} R {recall:.3f}"
 
 
-def test_found_objects_are_put_within_metres_of_where_they_are(
+def test_found_objects_are_put_within_metres_of_where_they_are_with_a_drones_pose_error(
         searched: dict[str, DetectedSet]) -> None:
-    for geo in searched["both"].score().geolocation:
-        assert geo.located >= 20, geo
+    """Issue 6's target, median <= 2 m and p95 <= 5 m, with GNSS, altitude, pointing and
+    time-offset errors of a non-RTK multirotor, 20 draws per frame. Over 2 x 200 views
+    (bench/perception_sim.py): people 1.74 m / 4.25 m, fires 1.78 m / 4.53 m, median / p95:
+    met, with a quarter of a metre to spare on the median and half a metre on the p95."""
+    exact = {g.label: g for g in searched["both"].score().geolocation}
+    for geo in searched["both"].score(pose_error=PoseErrorModel(seed=1001)).geolocation:
+        assert geo.located == exact[geo.label].located >= 20, geo
         assert geo.median_m is not None and geo.median_m <= 2.0, geo
         assert geo.p95_m is not None and geo.p95_m <= 5.0, geo
+        # The navigation error, not the image, is what an operator's fix is off by.
+        assert geo.median_m >= 1.0 and geo.median_m >= 3 * (exact[geo.label].median_m or 0), geo
+
+
+def test_from_the_exact_pose_the_image_chain_alone_is_off_by_decimetres(
+        searched: dict[str, DetectedSet]) -> None:
+    """A person's feet are put within half a metre, a fire's centre mostly within decimetres
+    (over 2 x 200 views: people 0.23 m / 0.63 m, fires 0.07 m / 1.79 m, median / p95)."""
+    geo = {g.label: g for g in searched["both"].score().geolocation}
+    person, fire = geo["person"], geo["fire"]
+    assert person.median_m is not None and person.median_m <= 0.5, person
+    assert person.p95_m is not None and person.p95_m <= 1.0, person
+    assert fire.median_m is not None and fire.median_m <= 0.5, fire
+    assert fire.p95_m is not None and fire.p95_m <= 3.0, fire
 
 
 def test_eval_sim_prints_the_figures_as_json() -> None:
@@ -82,6 +104,8 @@ def test_eval_sim_prints_the_figures_as_json() -> None:
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert (report["iou"], report["min_score"]) == (0.3, 0.25)
+    assert report["pose_error"] == "typical"
+    assert report["pose_error_sigmas"]["horizontal_sigma_m"] == 1.0
     assert [s["lighting"] for s in report["sets"]] == ["day", "night", "all"]
     both = report["sets"][2]
     assert both["images"] == 6 and both["images_per_s"] > 0
@@ -101,6 +125,11 @@ def test_eval_sim_refuses_an_unknown_scenario_naming_it(tmp_path: Path) -> None:
         [sys.executable, "-m", "skywatch", "eval", str(tmp_path), "--sim", "example"],
         capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "give no DATA_DIR" in run.stderr
+    run = subprocess.run(
+        [sys.executable, "-m", "skywatch", "eval", "--sim", "example", "--pose-error", "rtk"],
+        capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "--pose-error: 'rtk' is not one of none, typical" in run.stderr
     empty = tmp_path / "empty.yaml"  # a valid world with nothing to look for
     empty.write_text(yaml.safe_dump(world_document(default_vehicles(1, 0), 22.5, 114.0)))
     run = subprocess.run(

@@ -11,8 +11,7 @@ navigation solution of that instant.
 The typical model's one-sigma defaults, for a consumer or prosumer multirotor without RTK:
 - GNSS horizontal 1.0 m per axis (north, east): 1.2 m CEP, 1.4 m RMS. Single-frequency
   GPS+Galileo+GLONASS receivers of the u-blox M8/M9 class specify 1.5-2.5 m CEP open-sky; DJI
-  lists +-1.5 m horizontal hover accuracy on GNSS alone (Matrice 300) and +-0.5 m with its
-  multi-constellation positioning (Mavic 3 Enterprise).
+  lists +-1.5 m horizontal hover accuracy on GNSS alone for the Matrice 300.
 - Altitude 0.5 m: height above the take-off point from the barometer fused with GNSS over one
   flight (DJI: +-0.5 m vertical on GNSS). Terrain-model error is not in it: the simulator's
   ground is flat and known, a real DEM adds its own.

@@ -10,7 +10,7 @@ import numpy as np
 from perception.detection import Detection, Detector, Modality
 from perception.learned_thermal import LearnedThermalDetector
 from perception.onnx_yolo import OnnxYoloDetector
-from perception.rgb import HogPersonDetector
+from perception.rgb import HogPersonDetector, upright_person_px
 from perception.rgb_learned import LearnedFireSmokeDetector
 from perception.thermal import DEFAULT_PERSON_PX
 from perception.thermal_cnn import CnnThermalDetector, person_scale
@@ -36,7 +36,8 @@ def detector_for(modality: Modality, model_path: Path | None = None,
     `person_px` is the expected (width, height) of a person's box, from the ground sample
     distance when altitude and focal length are known (`person_size_px`), or None when they
     are not: thermal detectors then assume HIT-UAV's median box, HOG searches every size from
-    its window's up. HOG searches only around a known size, which makes it fast. People
+    its window's up. HOG searches only around a known size (of a standing person seen
+    obliquely, `upright_person_px`), which makes it fast. People
     outside the sizes the CNN handles (`person_scale`: a wide lens high up shows 4x7 px) go
     to the spot proposals + MLP, which are sized for any person.
     `labels`, when given, are the only labels wanted: RGB people (HOG, the slowest detector by
@@ -50,4 +51,5 @@ def detector_for(modality: Modality, model_path: Path | None = None,
         return CnnThermalDetector(person_px=person_px)
     if labels is not None and "person" not in labels:
         return LearnedFireSmokeDetector()
-    return CombinedDetector([LearnedFireSmokeDetector(), HogPersonDetector(person_px)])
+    return CombinedDetector([LearnedFireSmokeDetector(), HogPersonDetector(
+        None if person_px is None else upright_person_px(person_px))])

@@ -18,6 +18,7 @@ import numpy as np
 
 from perception.detection import Box, Detection, Modality, check_image
 from perception.nms import non_max_suppression
+from perception.thermal import PERSON_SIZE_M
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -105,6 +106,18 @@ MAX_UPSCALE = 2.0
 #: Hits a cluster needs beyond the first to count: OpenCV's default (2) is for a pyramid 1.05
 #: apart, where a person lights several levels; with levels 1.4 apart one neighbour suffices.
 GROUP_MIN = 1
+
+
+#: How tall a standing person looks where HOG can find one, seen 30-45 degrees below the
+#: horizon: 1.75 m of body and a little ground show as 1.45-1.67 m across the line of sight.
+UPRIGHT_SEEN_M = 1.55
+
+
+def upright_person_px(person_px: tuple[float, float]) -> tuple[float, float]:
+    """HOG's person size from the box `person_size_px` gives, which is sized for a person seen
+    from above (0.95 m, as HIT-UAV draws them): a standing person seen obliquely is taller."""
+    k = UPRIGHT_SEEN_M / PERSON_SIZE_M[1]
+    return (person_px[0] * k, person_px[1] * k)
 
 
 class HogPersonDetector:

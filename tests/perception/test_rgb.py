@@ -10,7 +10,8 @@ from perception.dataset import load_yolo_set, read_image
 from perception.detection import BadImage, Box, Modality
 from perception.detectors import detector_for
 from perception.evaluate import score_class
-from perception.rgb import FireSmokeDetector, HogPersonDetector
+from perception.rgb import FireSmokeDetector, HogPersonDetector, upright_person_px
+from perception.thermal import person_size_px
 from tests.perception.synthetic import draw_figure, two_people_frame, window_box
 
 
@@ -78,9 +79,14 @@ def test_hog_finds_only_people_of_the_expected_size() -> None:
     assert len(unknown) == 2 and max(b.iou(large) for b in unknown) >= 0.6
 
 
-def test_rgb_detectors_search_people_of_the_size_they_are_given() -> None:
+def test_rgb_detectors_search_people_of_the_size_the_lens_and_range_give() -> None:
+    """A 1645 px lens 10 m away: `person_size_px` gives a 156 px box (0.95 m, a person seen
+    from above); a standing person seen obliquely shows 1.55 m, 255 px, and only that is found."""
     frame = two_people_frame()
-    people = [d for d in detector_for(Modality.RGB, person_px=(150, 255)).detect(
+    person_px = person_size_px(1645.0, 10.0)
+    assert person_px[1] == pytest.approx(156.3, abs=0.1)
+    assert upright_person_px(person_px)[1] == pytest.approx(255.0, abs=0.1)
+    people = [d for d in detector_for(Modality.RGB, person_px=person_px).detect(
         frame, Modality.RGB) if d.label == "person"]
     assert len(people) == 1 and people[0].box.iou(window_box(420, 80, 255)) >= 0.6
 

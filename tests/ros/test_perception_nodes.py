@@ -211,8 +211,8 @@ def test_detector_node_sizes_people_from_the_pose_and_focal_length(ros_domain: i
 def test_rgb_detector_node_searches_people_of_the_size_the_pose_and_lens_give(
         ros_domain: int, tmp_path: Path) -> None:
     """An 85 px and a 255 px person: without pose and lens HOG searches every size and finds
-    both; a 2684 px lens 10 m from the ground shows a 0.95 m person box 255 px tall, and
-    then only that one is searched for."""
+    both; a 1645 px lens looking 45 degrees down from 7.07 m (10 m to the ground) shows a
+    standing person 1.55 m -> 255 px tall, and then only that size is searched for."""
     from sensor_msgs.msg import CameraInfo, Image
     from skywatch_interfaces.msg import DetectionArray, VehiclePose
     from skywatch_perception.images import array_to_image
@@ -241,10 +241,10 @@ def test_rgb_detector_node_searches_people_of_the_size_the_pose_and_lens_give(
         assert len(people()) == 2, people()
 
         def with_pose() -> None:
-            pose_pub.publish(VehiclePose(alt_amsl_m=10.0, alt_rel_m=10.0,
-                                         gimbal_pitch_deg=-90.0))
+            pose_pub.publish(VehiclePose(alt_amsl_m=7.07, alt_rel_m=7.07,
+                                         gimbal_pitch_deg=-45.0))
             info = CameraInfo(width=640, height=512)
-            info.k = [2684.0, 0.0, 320.0, 0.0, 2684.0, 256.0, 0.0, 0.0, 1.0]
+            info.k = [1645.0, 0.0, 320.0, 0.0, 1645.0, 256.0, 0.0, 0.0, 1.0]
             info_pub.publish(info)
             image_pub.publish(array_to_image(frame, "rgb8"))
 

@@ -83,3 +83,32 @@ def test_each_rows_scale_is_the_focal_length_over_that_rows_slant_range(
         assert fix is not None
         assert rows[v] == pytest.approx(k.fy_px / fix.slant_range_m, rel=1e-6)
     assert ground_scale_by_row(100.0, 5.0, k.fy_px, k.cy_px, 512)[0] == 0.0  # above the horizon
+
+
+def shore_frame(spot_k: float) -> np.ndarray:
+    """Land at 302 K above a 292 K reservoir, seen from 100 m, and four 0.5 m spots at
+    `spot_k` a metre off the shore, blurred by the optics, with 0.06 K of sensor noise."""
+    kelvin = np.full((512, 640), 302.0, np.float32)
+    kelvin[256:, :] = 292.0
+    side = round(0.5 * PX_PER_M)
+    for x in (100, 250, 400, 550):
+        kelvin[262: 262 + side, x: x + side] = spot_k
+    blur = np.array([0.25, 0.5, 0.25], np.float32)
+    kelvin = cv2.sepFilter2D(kelvin, -1, blur, blur)
+    kelvin += 0.06 * np.random.default_rng(5).standard_normal(kelvin.shape).astype(np.float32)
+    return np.clip(kelvin * 100, 0, 65535).astype(np.uint16)
+
+
+def test_a_stone_off_the_shore_no_warmer_than_the_land_is_no_person() -> None:
+    """Against the ring's median (mostly water) a land-warm stone has 9 K of contrast and
+    scored 1.0 as a person; it is no warmer than the land side of the ring around it. A
+    person wading at the same spots, warmer than the land, is still found."""
+    detector = RadiometricDetector(RadiometricParams(
+        person_px=person_size_px(FOCAL_PX, RANGE_M)))
+
+    def people(spot_k: float) -> int:
+        return sum(1 for d in detector.detect(shore_frame(spot_k), Modality.THERMAL)
+                   if d.label == "person" and d.score >= 0.25)
+
+    assert people(301.5) == 0
+    assert people(305.0) == 4

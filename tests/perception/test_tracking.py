@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from perception.tracking import Observation, Tracker, merge_tracks
+from perception.tracking import Observation, Tracker, confirmed, merge_tracks
 
 
 def test_a_walking_person_is_one_track_despite_noise_misses_and_clutter() -> None:
@@ -152,3 +152,25 @@ def test_a_track_unseen_for_a_while_is_sought_where_it_was_not_anywhere() -> Non
     near = tracker.update(23.0, [Observation(t_s=23.0, label="person", east_m=3.0,
                                              north_m=0.0, sigma_m=1.5, score=0.6)])
     assert {tr.track_id: tr.hits for tr in near}[person.track_id] == 4
+
+
+def test_a_track_is_confirmed_by_several_hits_whose_mean_score_is_high_enough() -> None:
+    """Two faint blobs in a row (grass, a shore) make a track of confidence 0.5 but no object;
+    a person seen twice at 0.6-0.9 is one, and so is one whose first hit was faint."""
+    tracker = Tracker()
+
+    def seen(east_m: float, scores: list[float]) -> list[bool]:
+        out = []
+        for k, score in enumerate(scores):
+            (track,) = [tr for tr in tracker.update(k * 0.5, [Observation(
+                t_s=k * 0.5, label="person", east_m=east_m, north_m=0.0, sigma_m=1.0,
+                score=score)]) if abs(tr.east_m - east_m) < 5]
+            out.append(confirmed(track))
+        return out
+
+    assert seen(0.0, [0.28, 0.28, 0.30, 0.27]) == [False] * 4  # mean 0.28: never shown
+    assert seen(100.0, [0.6, 0.9]) == [False, True]  # one hit is not enough, two are
+    assert seen(200.0, [0.3, 0.45, 0.8]) == [False, False, True]  # mean 0.375, then 0.52
+    (faint,) = [tr for tr in tracker.tracks if tr.east_m < 5]
+    assert faint.hits == 4 and faint.mean_score == pytest.approx(0.2825)
+    assert confirmed(faint, min_mean_score=0.25)  # the threshold is a parameter

@@ -5,7 +5,8 @@ intrinsics of the camera that saw it (`thermal/camera_info` or `camera/camera_in
 box centre on the ground with `perception.geolocate` (flat terrain at `ground_amsl_m`, or at the
 home position's height when that parameter is not set), and feeds the fixes to
 `perception.tracking.Tracker`. Every update publishes the confirmed tracks (`min_hits` frames
-or more: one frame's blob is not yet an object an operator should be alarmed about) on
+or more with a mean score of `min_mean_score` or more, `perception.tracking.confirmed`: one
+frame's blob, or two faint ones, is not yet an object an operator should be alarmed about) on
 `objects` (`skywatch_interfaces/GeolocatedObjectArray`), each naming the detection that last
 confirmed it, once its position is known to `max_sigma_m` (a fire seen at a grazing angle
 from 2 km is a direction, not a place on the map). Frames taken below `min_alt_rel_m` above
@@ -35,7 +36,14 @@ from skywatch_interfaces.msg import (
 )
 
 from perception.geolocate import CameraPose, FlatTerrain, Intrinsics, PoseErrors, pixel_to_ground
-from perception.tracking import Observation, Track, Tracker
+from perception.tracking import (
+    MIN_HITS,
+    MIN_MEAN_SCORE,
+    Observation,
+    Track,
+    Tracker,
+    confirmed,
+)
 
 STATE_QOS = QoSProfile(depth=50, reliability=ReliabilityPolicy.BEST_EFFORT,
                        history=HistoryPolicy.KEEP_LAST)  # accepts reliable publishers too
@@ -71,7 +79,9 @@ class GeolocatorNode(Node):
         self.ground_amsl_m = float(self.declare_parameter("ground_amsl_m", math.nan).value)
         self.max_pose_age_s = float(self.declare_parameter("max_pose_age_s", 0.5).value)
         self.min_score = float(self.declare_parameter("min_score", 0.25).value)
-        self.min_hits = int(self.declare_parameter("min_hits", 2).value)
+        self.min_hits = int(self.declare_parameter("min_hits", MIN_HITS).value)
+        self.min_mean_score = float(self.declare_parameter("min_mean_score",
+                                                           MIN_MEAN_SCORE).value)
         self.min_alt_rel_m = float(self.declare_parameter("min_alt_rel_m", 5.0).value)
         self.max_sigma_m = float(self.declare_parameter("max_sigma_m", 10.0).value)
         self.errors = PoseErrors()
@@ -169,7 +179,8 @@ class GeolocatorNode(Node):
             return out
         ground = self.ground_used_amsl_m
         for tr in tracks:
-            if tr.hits < self.min_hits or tr.sigma_m > self.max_sigma_m:
+            if (not confirmed(tr, min_hits=self.min_hits, min_mean_score=self.min_mean_score)
+                    or tr.sigma_m > self.max_sigma_m):
                 continue
             lat, lon, _ = pymap3d.enu2geodetic(tr.east_m, tr.north_m, 0.0, self.origin[0],
                                                self.origin[1], ground)

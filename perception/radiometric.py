@@ -73,7 +73,7 @@ class RadiometricParams:
     min_amplitude_k: float = 1.5  #: matched-filter contrast for a peak to be looked at
     #: Peak over the ground ring's warm side (`WARM_SIDE_QUANTILE`). 0, not `min_contrast_k`:
     #: a dim person on textured warm grass is barely warmer than the ring's warmest tenth, and
-    #: any margin above 0 lost day people on simulator frames (seeds 1001 and 7: R 0.87 -> 0.83
+    #: any margin above 0 lost day people on simulator frames (seed 1001: R 0.87 -> 0.83
     #: at 0.5 K, 0.70 at 1 K) while 0 lost none.
     min_warm_side_k: float = 0.0
     body_m: float = 0.5  #: side of the matched filter's body footprint

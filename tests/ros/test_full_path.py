@@ -81,6 +81,12 @@ SUPERVISION = SupervisorSettings(
     multirotor=VehicleProfile(cruise_speed_mps=CRUISE_MPS, endurance_s=1500.0),
 )
 FIX_RADIUS_M = 10.0  #: an object this close to a real thing of its label is about it
+#: Objects on nothing real the map may end with. Each is a false alarm for the operator; there
+#: were 11-15 per run when a track's second hit made it an object and a warm blob on the edge
+#: of the water was a person. What is left (5 and 7 in two runs, 5 in bench/results/
+#: full_path.json): blobs on the reservoir's south shore scoring 0.5-1.0, warmer than the land
+#: by it, and one on the building's roof edge.
+MAX_STRAY_OBJECTS = 10
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -485,3 +491,14 @@ def test_each_fire_and_person_found_is_shown_once(run: Run) -> None:
     p = placement(run, truth)
     duplicated = {f"{truth[k].label} {k}": ids for k, ids in p.per_thing.items() if len(ids) > 1}
     assert not duplicated, duplicated
+
+
+def test_few_objects_are_shown_where_there_is_nothing(run: Run) -> None:
+    """A track is shown once several hits average a score worth an alarm
+    (`perception.tracking.confirmed`), and a blob no warmer than the warm side of the ground
+    around it (a shore, a roof's rim) is no person (`perception.radiometric`)."""
+    truth = scene_truth()
+    p = placement(run, truth)
+    assert len(p.per_thing) == len(truth)  # not by showing nothing
+    assert len(p.stray) <= MAX_STRAY_OBJECTS, [
+        (o["object_id"], o["label"], o["hits"], round(o["confidence"], 2)) for o in p.stray]

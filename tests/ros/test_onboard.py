@@ -90,7 +90,8 @@ def test_onboard_nodes_carry_a_frame_to_the_server_and_come_back_when_killed(
             boxes = [Box(x1=d["box"][0], y1=d["box"][1], x2=d["box"][2], y2=d["box"][3])
                      for d in people]
             found = sum(max(t.iou(b) for b in boxes) >= 0.3 for t in labelled)
-            assert found >= 7 and len(people) <= len(labelled) + 2, (found, len(people))
+            # Up to three more: unlabelled warm blobs by the wall (see test_perception_nodes).
+            assert found >= 7 and len(people) <= len(labelled) + 3, (found, len(people))
             assert all(d["crop_url"] for d in people)
             objects = server.all_events("chief", "object")
             assert {o["vehicle_id"] for o in objects} == {"uav1"}

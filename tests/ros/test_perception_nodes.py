@@ -64,7 +64,7 @@ def test_detector_node_finds_the_labelled_people_and_survives_a_broken_frame(
         false = [b for b in boxes if max(t.iou(b) for t in truth) < 0.3]
         assert len(matched) >= 7, f"{len(matched)} of 8 labelled people found: {boxes}"
         # Four round warm blobs in a row by the wall (x 217-250, y 352-379) look like seated
-        # people but carry no label; the person CNN reports two of them.
+        # people but carry no label; the person CNN reports up to three of them.
         assert len(false) <= 3, false
         assert all(d.score >= 0.25 and d.modality == "thermal" for d in got.detections)
         ids = [d.detection_id for d in got.detections]

@@ -36,7 +36,7 @@ from skywatch_bridge.preview import PreviewFeed
 from skywatch_bridge.sender import Backoff, Sender
 
 PREVIEW_TOPICS = {"thermal": "thermal/image_raw", "rgb": "camera/image_raw"}
-IN_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
+IN_QOS = QoSProfile(depth=500, reliability=ReliabilityPolicy.RELIABLE,
                     history=HistoryPolicy.KEEP_LAST)
 
 

@@ -49,7 +49,9 @@ from skywatch_perception.person_size import bucket_person_px, centre_range_m, si
 #: Best effort like `qos_profile_sensor_data`, but only the newest frame waits.
 FRAME_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT,
                        history=HistoryPolicy.KEEP_LAST)
-DETECTIONS_QOS = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE,
+#: Reliable, and deep enough (100 s of arrays at 5 frames/s) that a reader stalled by a busy
+#: CPU catches up instead of losing the arrays the writer's history no longer holds.
+DETECTIONS_QOS = QoSProfile(depth=500, reliability=ReliabilityPolicy.RELIABLE,
                             history=HistoryPolicy.KEEP_LAST)
 STATE_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.BEST_EFFORT,
                        history=HistoryPolicy.KEEP_LAST)  # accepts reliable publishers too

@@ -21,6 +21,16 @@ def _free_tcp_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _stop(proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    """Ctrl-C `skywatch up` as an operator would; killed if it does not exit in time."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def _udp_port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         try:
@@ -76,12 +86,7 @@ def test_up_serves_the_default_fleet_linked_to_the_simulator(tmp_path: Path) -> 
         assert httpx.get(f"{url}/", timeout=2).status_code == 200
         assert httpx.get(f"{url}/api/vehicles", timeout=2).status_code == 401
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
     out = output.read_text()
     assert proc.returncode == 0, out[-3000:]
     assert out.count(hint.group(1)) == 1  # the generated password is shown once, never logged

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from mission.geodesy import distance_m
 from skywatch.layout import METRES_PER_DEG_LAT, SHENZHEN_LAT_DEG, SHENZHEN_LON_DEG
 from skywatch.up import onboard_installed
 from tests.sim_harness import free_base_port
-from tests.test_up import _free_tcp_port
+from tests.test_up import _free_tcp_port, _stop
 
 pytestmark = [
     pytest.mark.e2e,
@@ -111,12 +110,7 @@ def test_up_detects_and_geolocates_the_reported_fire(tmp_path: Path) -> None:
         # The grass fire is a 4 m disc that grows; its tracked centre lands on it.
         assert min(errors_m) < 10.0, errors_m
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
     out = log.read_text()
     assert proc.returncode == 0, out[-3000:]
     # The onboard nodes went with it.

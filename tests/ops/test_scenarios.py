@@ -107,6 +107,16 @@ def distance_to_m(s: Any, vehicle_id: str, east_m: float, north_m: float) -> flo
     return distance_m(t.lat_deg, t.lon_deg, lat, lon)
 
 
+async def hovering(s: Any, vehicle_id: str, timeout_s: float) -> None:
+    """Wait until the vehicle's telemetry says it holds still in the air."""
+    deadline = time.monotonic() + timeout_s
+    while (speed := s.registry.state(vehicle_id).telemetry.ground_speed_mps) is None \
+            or speed > 0.5:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{vehicle_id} still at {speed} m/s after {timeout_s} s")
+        await asyncio.sleep(0.05)
+
+
 async def test_a_more_urgent_fire_preempts_the_only_thermal_drone(tmp_path: Path) -> None:
     drones = [Drone(id="uav0", east_m=-800, north_m=0),
               Drone(id="uav1", east_m=0, north_m=-600, department="traffic",
@@ -296,9 +306,14 @@ async def test_an_operator_pauses_resumes_and_aborts_a_mission(tmp_path: Path) -
 
         paused = await s.post(f"{path}/pause")
         assert paused["state"] == "paused"
+        paused_at_m = distance_to_m(s, "uav0", 0, 0)
+        await hovering(s, "uav0", timeout_s=10)
         held_at_m = distance_to_m(s, "uav0", 0, 0)
-        await asyncio.sleep(1.0)  # 40 s of flight at 12 m/s had it not stopped
-        assert abs(distance_to_m(s, "uav0", 0, 0) - held_at_m) < 30
+        # Braking from 12 m/s, plus what telemetry lags at 40x: it would have flown 480 m
+        # in that second had it not stopped.
+        assert abs(held_at_m - paused_at_m) < 100
+        await asyncio.sleep(1.0)  # 40 s of hovering
+        assert abs(distance_to_m(s, "uav0", 0, 0) - held_at_m) < 5
         again = await s.client.post(f"{path}/pause")
         assert again.status_code == 409 and "paused" in again.json()["detail"]
 

@@ -117,25 +117,33 @@ def remaining_work_s(plan: Mapping[str, Any], from_item: int, position: tuple[fl
 
 
 def dispatch_vehicle(state: VehicleState, profile: VehicleProfile, busy_priority: int | None,
-                     blocked: str | None) -> DispatchVehicle | None:
-    """How the dispatcher sees a vehicle; None when it has not reported a position yet."""
+                     blocked: str | None) -> DispatchVehicle:
+    """How the dispatcher sees a vehicle. One that has not reported where it is or how full
+    its battery is (just linked, or never) is placed on its dock and not available, so that
+    the explanation still names it and says why it was passed over."""
     t, spec = state.telemetry, state.spec
-    if t is None or t.lat_deg is None or t.lon_deg is None:
-        return None
     reason = blocked or ""
     if not reason and state.link is not LinkState.CONNECTED:
         reason = f"link {state.link.value}"
-    elif not reason and not t.gps_fix:
+    elif not reason and (t is None or t.lat_deg is None or t.lon_deg is None):
+        reason = "no position reported yet"
+    elif not reason and t is not None and not t.gps_fix:
         reason = "no GPS fix"
-    elif not reason and busy_priority is None and t.armed:
+    elif not reason and t is not None and t.battery_pct is None:
+        reason = "no battery level reported yet"
+    elif not reason and busy_priority is None and t is not None and t.armed:
         reason = "flying without a task (returning to its dock)"
+    lat_deg, lon_deg = spec.dock.lat_deg, spec.dock.lon_deg
+    if t is not None and t.lat_deg is not None and t.lon_deg is not None:
+        lat_deg, lon_deg = t.lat_deg, t.lon_deg
     return DispatchVehicle(
         id=spec.id, kind=spec.kind.value, department=spec.department,
-        capabilities=spec.capabilities, lat_deg=t.lat_deg, lon_deg=t.lon_deg,
+        capabilities=spec.capabilities, lat_deg=lat_deg, lon_deg=lon_deg,
         dock_lat_deg=spec.dock.lat_deg, dock_lon_deg=spec.dock.lon_deg,
-        battery_pct=t.battery_pct if t.battery_pct is not None else 0.0, profile=profile,
-        available=not reason, unavailable_reason=reason, busy_priority=busy_priority,
-        airborne=t.armed and t.landed_state is LandedState.IN_AIR)
+        battery_pct=t.battery_pct if t is not None and t.battery_pct is not None else 0.0,
+        profile=profile, available=not reason, unavailable_reason=reason,
+        busy_priority=busy_priority,
+        airborne=t is not None and t.armed and t.landed_state is LandedState.IN_AIR)
 
 
 def rest_of_share(plan: dict[str, Any], from_item: int, start: PlanVehicle,

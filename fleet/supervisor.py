@@ -492,9 +492,7 @@ class Supervisor:
             blocked = exclude.get(vid)
             if priority == 0:
                 blocked, priority = blocked or "returning from a task", None
-            v = dispatch_vehicle(state, self._profile(state.spec), priority, blocked)
-            if v is not None:
-                out.append(v)
+            out.append(dispatch_vehicle(state, self._profile(state.spec), priority, blocked))
         return out
 
     def _dispatch_open(self) -> None:

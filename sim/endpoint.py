@@ -50,7 +50,7 @@ class VehicleEndpoint:
         self.streams = StreamScheduler(
             {mid: every for mid, (every, _) in STREAMS.items()}, phase_frac=phase_frac,
             max_wall_gap_s={mavlink.MAVLINK_MSG_ID_HEARTBEAT: HEARTBEAT_MAX_WALL_GAP_S})
-        self.missions = MissionProtocol(autopilot, self.send)
+        self.missions = MissionProtocol(autopilot, self.send, sysid)
         self.resends = ResendFilter()
         self._utc_at_start_s = time.time()
         self.rejected_datagrams = 0

@@ -8,6 +8,7 @@ stored. Protocol timeouts run on the wall clock: they are about the link, not th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,9 +23,12 @@ MAX_ITEMS = 1000
 MISSION_TYPE_ALL = 255
 _TYPES = (mavlink.MAV_MISSION_TYPE_MISSION, mavlink.MAV_MISSION_TYPE_FENCE,
           mavlink.MAV_MISSION_TYPE_RALLY)
+_TYPE_NAMES = {mavlink.MAV_MISSION_TYPE_MISSION: "mission",
+               mavlink.MAV_MISSION_TYPE_FENCE: "fence", mavlink.MAV_MISSION_TYPE_RALLY: "rally"}
 _GLOBAL_FRAMES = frozenset({0, 3, 5, 6, 10, 11})
 
 Send = Callable[[mavlink.MAVLink_message], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -40,8 +44,9 @@ class _Upload:
 
 
 class MissionProtocol:
-    def __init__(self, ap: Autopilot, send: Send) -> None:
+    def __init__(self, ap: Autopilot, send: Send, sysid: int = 1) -> None:
         self._ap = ap
+        self._sysid = sysid
         self._send = send
         self._upload: _Upload | None = None
 
@@ -66,7 +71,7 @@ class MissionProtocol:
         elif mid == mavlink.MAVLINK_MSG_ID_MISSION_CLEAR_ALL:
             for t in _TYPES if mtype == MISSION_TYPE_ALL else (mtype,):
                 if t in _TYPES:
-                    self._ap.store_items(t, [])
+                    self._store(peer, t, [], "MISSION_CLEAR_ALL")
             self._ack(peer, mtype, mavlink.MAV_MISSION_ACCEPTED)
         elif mid == mavlink.MAVLINK_MSG_ID_MISSION_SET_CURRENT:
             self._ap.set_current(msg.seq)
@@ -97,7 +102,7 @@ class MissionProtocol:
             return
         if count == 0:
             self._upload = None
-            self._ap.store_items(mtype, [])
+            self._store(peer, mtype, [], "MISSION_COUNT 0")
             self._ack(peer, mtype, mavlink.MAV_MISSION_ACCEPTED)
             return
         self._upload = _Upload(mission_type=mtype, peer=peer, items=[None] * count,
@@ -119,8 +124,16 @@ class MissionProtocol:
             self._request(up, nxt)
             return
         self._upload = None
-        self._ap.store_items(up.mission_type, [it for it in up.items if it is not None])
+        self._store(peer, up.mission_type, [it for it in up.items if it is not None], "upload")
         self._ack(peer, up.mission_type, mavlink.MAV_MISSION_ACCEPTED)
+
+    def _store(self, peer: tuple[int, int], mtype: int, items: list[MissionItem],
+               how: str) -> None:
+        """Replace a stored list, and log who did it: a vehicle's plan changing under it
+        is the first thing to look for when a flight goes wrong."""
+        log.info("vehicle %d: %s list (type %d) now %d items, by %s from %d/%d",
+                 self._sysid, _TYPE_NAMES.get(mtype, "?"), mtype, len(items), how, *peer)
+        self._ap.store_items(mtype, items)
 
     def _send_item(self, peer: tuple[int, int], mtype: int, seq: int) -> None:
         items = self._ap.missions.get(mtype, [])

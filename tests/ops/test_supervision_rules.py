@@ -93,12 +93,27 @@ def test_a_vehicle_flying_without_a_task_is_not_offered_to_dispatch() -> None:
                        url="udpin://0.0.0.0:1", dock=Dock(id="d", lat_deg=22.54, lon_deg=114.05))
     flying = VehicleState(spec=spec, link=LinkState.CONNECTED, telemetry=tel(), updated_at=None)
     v = dispatch_vehicle(flying, PROFILE, None, None)
-    assert v is not None and not v.available and "returning" in v.unavailable_reason
+    assert not v.available and "returning" in v.unavailable_reason
     busy = dispatch_vehicle(flying, PROFILE, 3, None)
-    assert busy is not None and busy.available and busy.airborne and busy.busy_priority == 3
+    assert busy.available and busy.airborne and busy.busy_priority == 3
     lost = VehicleState(spec=spec, link=LinkState.LOST, telemetry=tel(armed=False),
                         updated_at=None)
-    assert dispatch_vehicle(lost, PROFILE, None, None).unavailable_reason == "link lost"  # type: ignore[union-attr]
+    assert dispatch_vehicle(lost, PROFILE, None, None).unavailable_reason == "link lost"
+
+
+def test_a_vehicle_that_has_not_reported_yet_is_named_and_passed_over() -> None:
+    """Right after the server starts, a linked drone may not have sent its position or its
+    battery yet: the dispatcher must not send it, and the explanation must still name it."""
+    spec = VehicleSpec(id="uav0", name="u", kind=VehicleKind.MULTIROTOR, department="fire",
+                       url="udpin://0.0.0.0:1", dock=Dock(id="d", lat_deg=22.54, lon_deg=114.05))
+    silent = VehicleState(spec=spec, link=LinkState.CONNECTED, telemetry=None, updated_at=None)
+    v = dispatch_vehicle(silent, PROFILE, None, None)
+    assert not v.available and v.unavailable_reason == "no position reported yet"
+    assert (v.lat_deg, v.lon_deg) == (22.54, 114.05)  # on its dock, for the ETA shown
+    no_battery = VehicleState(spec=spec, link=LinkState.CONNECTED, updated_at=None,
+                              telemetry=tel(armed=False, battery_pct=None))
+    assert dispatch_vehicle(no_battery, PROFILE, None, None).unavailable_reason == (
+        "no battery level reported yet")
 
 
 def test_the_rest_of_a_share_starts_where_the_failed_vehicle_stopped() -> None:

@@ -253,12 +253,15 @@ def figures(values_ms: list[float]) -> dict[str, float | int]:
 def measured(received: list[tuple[float, dict[str, Any]]], probe: RosProbe) -> dict[str, Any]:
     """Latency figures of the events, and the stages of each detection's delay."""
     console: dict[str, list[float]] = {"detection": [], "object": []}
+    by_camera: dict[str, list[float]] = {}
     stages: dict[str, list[float]] = {"frame_on_ros": [], "detector": [], "uplink_and_server": [],
                                       "websocket": []}
     for receipt, event in received:
         captured = unix_s(event["captured_at" if event["type"] == "detection" else "evidence_at"])
         published = unix_s(event["t"])
         console[event["type"]].append((receipt - captured) * 1000)
+        if event["type"] == "detection":
+            by_camera.setdefault(event["modality"], []).append((receipt - captured) * 1000)
         answer = probe.answers.get(event["id"]) if event["type"] == "detection" else None
         frame = probe.frames.get(answer[1:]) if answer else None
         if answer is None or frame is None:
@@ -277,6 +280,7 @@ def measured(received: list[tuple[float, dict[str, Any]]], probe: RosProbe) -> d
     labels = Counter(f"{e['type']} {e['label']}" for _, e in received)
     return {"detection_events": figures(console["detection"]),
             "object_events": figures(console["object"]),
+            "detection_events_by_camera": {k: figures(v) for k, v in sorted(by_camera.items())},
             "detection_stages_ms": {k: figures(v) for k, v in stages.items()},
             f"detections_by_{WINDOW_S:g}s_after_the_first": [
                 {"from_s": w * WINDOW_S, **figures(v)} for w, v in sorted(timeline.items())],

@@ -17,8 +17,9 @@ the frame is drawn from. At 1x that is the wall time the frame was taken, before
 the figure includes the render. When the simulator falls behind real time its clock is slowed
 (`sim.runner`), for good: frames are then stamped earlier than they were taken and the figure
 only gets worse, never better; the JSON says how far behind the simulator ended (from its log,
-to 0.1 s), the most by which any figure is too high. A negative latency would mean this
-assumption is broken: the script then fails instead of clipping it.
+to 0.1 s), and the figures "less simulator lag" take off each frame an upper bound of the lag
+at its capture (`SimulatorLag`): the pipeline's own delay lies between the two. A negative
+latency would mean this assumption is broken: the script then fails instead of clipping it.
 
 Where the time goes: a ROS 2 probe in this process (same domain) records when each frame's
 `camera_info` (published with the image by the camera bridge) and each `detections` message
@@ -45,9 +46,11 @@ import sys
 import tempfile
 import threading
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -250,42 +253,66 @@ def figures(values_ms: list[float]) -> dict[str, float | int]:
             "max_ms": round(max(values_ms), 1)}
 
 
+class SimulatorLag:
+    """An upper bound, at each capture time, of how far the simulator's clock had fallen
+    behind the wall clock for good: that lag only grows, and every later frame reached ROS at
+    least that late (`sim.runner` also lags up to 0.25 s for a moment, which this leaves in)."""
+
+    def __init__(self, frames: dict[tuple[str, int], float]) -> None:
+        lags = sorted((stamp_ns / 1e9, receipt - stamp_ns / 1e9)
+                      for (_, stamp_ns), receipt in frames.items())
+        self._stamps = [stamp for stamp, _ in lags]
+        self._least_after = list(accumulate(reversed([lag for _, lag in lags]), min))[::-1]
+
+    def at(self, captured: float) -> float | None:
+        """Seconds; None after the last frame seen."""
+        i = bisect_left(self._stamps, captured - 1e-4)
+        return self._least_after[i] if i < len(self._least_after) else None
+
+
 def measured(received: list[tuple[float, dict[str, Any]]], probe: RosProbe) -> dict[str, Any]:
     """Latency figures of the events, and the stages of each detection's delay."""
-    console: dict[str, list[float]] = {"detection": [], "object": []}
-    by_camera: dict[str, list[float]] = {}
+    lag = SimulatorLag(probe.frames)
+    latency: dict[str, list[float]] = {}
     stages: dict[str, list[float]] = {"frame_on_ros": [], "detector": [], "uplink_and_server": [],
                                       "websocket": []}
+    timeline: dict[int, list[float]] = {}
+    first = next((r for r, e in received if e["type"] == "detection"), 0.0)
     for receipt, event in received:
-        captured = unix_s(event["captured_at" if event["type"] == "detection" else "evidence_at"])
-        published = unix_s(event["t"])
-        console[event["type"]].append((receipt - captured) * 1000)
-        if event["type"] == "detection":
-            by_camera.setdefault(event["modality"], []).append((receipt - captured) * 1000)
-        answer = probe.answers.get(event["id"]) if event["type"] == "detection" else None
+        kind = event["type"]
+        captured = unix_s(event["captured_at" if kind == "detection" else "evidence_at"])
+        delay_ms = (receipt - captured) * 1000
+        latency.setdefault(kind, []).append(delay_ms)
+        if (lag_s := lag.at(captured)) is not None:
+            latency.setdefault(f"{kind} less lag", []).append(delay_ms - lag_s * 1000)
+        if kind != "detection":
+            continue
+        latency.setdefault(f"detection {event['modality']}", []).append(delay_ms)
+        timeline.setdefault(int((receipt - first) // WINDOW_S), []).append(delay_ms)
+        answer = probe.answers.get(event["id"])
         frame = probe.frames.get(answer[1:]) if answer else None
         if answer is None or frame is None:
             continue
-        for stage, start, end in (("frame_on_ros", captured, frame),
-                                  ("detector", frame, answer[0]),
-                                  ("uplink_and_server", answer[0], published),
-                                  ("websocket", published, receipt)):
-            stages[stage].append((end - start) * 1000)
-    detections = [(receipt, e) for receipt, e in received if e["type"] == "detection"]
-    timeline: dict[int, list[float]] = {}
-    for receipt, e in detections:
-        window = int((receipt - detections[0][0]) // WINDOW_S)
-        timeline.setdefault(window, []).append((receipt - unix_s(e["captured_at"])) * 1000)
-    per_camera = Counter(frame_id for frame_id, _ in probe.frames)
+        for stage, since, until in (("frame_on_ros", captured, frame),
+                                    ("detector", frame, answer[0]),
+                                    ("uplink_and_server", answer[0], unix_s(event["t"])),
+                                    ("websocket", unix_s(event["t"]), receipt)):
+            stages[stage].append((until - since) * 1000)
+    lag_at_first = lag.at(first - 0.1)
     labels = Counter(f"{e['type']} {e['label']}" for _, e in received)
-    return {"detection_events": figures(console["detection"]),
-            "object_events": figures(console["object"]),
-            "detection_events_by_camera": {k: figures(v) for k, v in sorted(by_camera.items())},
+    return {"detection_events": figures(latency.get("detection", [])),
+            "object_events": figures(latency.get("object", [])),
+            "detection_events_by_camera": {
+                m: figures(latency.get(f"detection {m}", [])) for m in ("rgb", "thermal")},
             "detection_stages_ms": {k: figures(v) for k, v in stages.items()},
+            "simulator_lag_bound_at_first_detection_ms":
+                round(lag_at_first * 1000, 1) if lag_at_first is not None else None,
+            "detection_events_less_simulator_lag": figures(latency.get("detection less lag", [])),
+            "object_events_less_simulator_lag": figures(latency.get("object less lag", [])),
             f"detections_by_{WINDOW_S:g}s_after_the_first": [
                 {"from_s": w * WINDOW_S, **figures(v)} for w, v in sorted(timeline.items())],
             "events_by_label": dict(sorted(labels.items())),
-            "frames_seen_by_probe": dict(per_camera)}
+            "frames_seen_by_probe": dict(Counter(frame_id for frame_id, _ in probe.frames))}
 
 
 def main() -> None:

@@ -20,10 +20,11 @@ A track is an object to show (`confirmed`) only once it has `min_hits` hits whos
 at least `min_mean_score`: the confidence above reaches 0.5 after two hits of 0.3, which is
 what a sun-warmed tuft of grass scores in two frames in a row; a person scores higher.
 
-A fix less certain than `max_fix_sigma_m` is no evidence of a place and feeds no track. Seen from
-the climb with the camera still at the horizon, a person a few hundred metres off is placed
-within 30-130 m: the track it opened was wide enough to take in a grass patch scoring 0.26 a
-minute later, 190 m away, and showed it on the map with the far sightings' scores of 1.0.
+Only a track placed within `MERGE_MAX_SIGMA_M` is taken up again once retired: one placed
+within tens of metres (seen from the climb with the camera still at the horizon, a person a few
+hundred metres off is placed within 30-130 m) took in a grass patch scoring 0.26 a minute later,
+140 m from it, and showed it on the map with the far sightings' scores of 1.0. Far sightings
+still feed live tracks: a fire flown towards is placed by many of them before any is precise.
 """
 
 from __future__ import annotations
@@ -40,9 +41,6 @@ from scipy.optimize import linear_sum_assignment
 GATE_CHI2_2DOF = 9.21
 #: Tracks less certain than this are not merged with others (they may be anything nearby).
 MERGE_MAX_SIGMA_M = 10.0
-#: Fixes less certain than this feed no track (see the module docstring): the radius within
-#: which an object is worth showing on the map at all.
-MAX_FIX_SIGMA_M = 10.0
 #: Added to a retired track's uncertainty when it is sought again: a fire's hot centre shifts
 #: by a few metres between views, a person may have stepped aside.
 REACQUIRE_SLACK_M = 2.0
@@ -85,6 +83,11 @@ class Track:
     sources: frozenset[str]
 
 
+def _sigma_m(p: np.ndarray) -> float:
+    """One-sigma position uncertainty (largest axis) of a filter's covariance."""
+    return float(math.sqrt(max(np.linalg.eigvalsh(p[:2, :2]))))
+
+
 @dataclass(kw_only=True, eq=False)
 class _Filter:
     track_id: int
@@ -112,7 +115,7 @@ class _Filter:
             track_id=self.track_id, label=self.label,
             east_m=float(self.x[0]), north_m=float(self.x[1]),
             east_mps=float(self.x[2]), north_mps=float(self.x[3]),
-            sigma_m=float(math.sqrt(max(np.linalg.eigvalsh(self.p[:2, :2])))),
+            sigma_m=_sigma_m(self.p),
             confidence=1.0 - self.miss_prob, hits=self.hits,
             mean_score=self.score_sum / max(self.hits, 1), first_t_s=self.first_t_s,
             last_t_s=self.last_hit_t_s, sources=frozenset(self.sources),
@@ -124,15 +127,13 @@ class Tracker:
 
     def __init__(self, *, accel_sigma_mps2: float = 0.5, initial_speed_sigma_mps: float = 2.0,
                  max_age_s: float = 30.0, tentative_max_age_s: float = 3.0,
-                 retired_memory_s: float = 900.0, coast_s: float = 3.0,
-                 max_fix_sigma_m: float = MAX_FIX_SIGMA_M) -> None:
+                 retired_memory_s: float = 900.0, coast_s: float = 3.0) -> None:
         self.accel_sigma_mps2 = accel_sigma_mps2
         self.initial_speed_sigma_mps = initial_speed_sigma_mps
         self.max_age_s = max_age_s
         self.tentative_max_age_s = tentative_max_age_s
         self.retired_memory_s = retired_memory_s
         self.coast_s = coast_s
-        self.max_fix_sigma_m = max_fix_sigma_m
         self._filters: list[_Filter] = []
         self._retired: list[_Filter] = []  #: confirmed tracks past max_age_s, last hit first
         self._ids = itertools.count(1)
@@ -142,9 +143,8 @@ class Tracker:
         return [f.snapshot() for f in self._filters]
 
     def update(self, t_s: float, observations: Iterable[Observation]) -> list[Track]:
-        """Fold in everything seen at `t_s` placed within `max_fix_sigma_m`; returns the live
-        tracks."""
-        obs = [o for o in observations if o.sigma_m <= self.max_fix_sigma_m]
+        """Fold in everything seen at `t_s`; returns the live tracks."""
+        obs = list(observations)
         # One assignment per label and source: one camera frame shows an object at most once,
         # but two drones' frames may both show it.
         for label, source in sorted({(o.label, o.source) for o in obs}):
@@ -152,7 +152,8 @@ class Tracker:
         live = [f for f in self._filters
                 if t_s - f.last_hit_t_s <= (self.max_age_s if f.hits > 1
                                             else self.tentative_max_age_s)]
-        retiring = [f for f in self._filters if f.hits > 1 and f not in live]
+        retiring = [f for f in self._filters if f.hits > 1 and f not in live
+                    and _sigma_m(f.p) <= MERGE_MAX_SIGMA_M]  # a vague one is no place
         self._filters = live
         self._retired = [f for f in retiring + self._retired
                          if t_s - f.last_hit_t_s <= self.retired_memory_s][:MAX_RETIRED]

@@ -176,15 +176,16 @@ def test_a_track_is_confirmed_by_several_hits_whose_mean_score_is_high_enough() 
     assert confirmed(faint, min_mean_score=0.25)  # the threshold is a parameter
 
 
-def test_fixes_placed_within_tens_of_metres_open_no_track_to_lend_their_scores() -> None:
+def test_a_track_placed_within_tens_of_metres_is_not_taken_up_again_to_lend_its_scores() -> None:
     """Seen from the climb, a person far off scores 1.0 three times but is placed within 30 m;
-    a minute later a grass patch 40 m from there scores 0.26 in three nadir frames. Had the far
-    sightings opened a track, the patch would join it and be shown with their scores."""
+    a minute later a grass patch 40 m from there scores 0.26 in three nadir frames. Taken up
+    again, the far track would show the patch with the far sightings' scores."""
     tracker = Tracker()
     for k in range(3):
         t = k * 0.5
         tracker.update(t, [Observation(t_s=t, label="person", east_m=0.0, north_m=0.0,
                                        sigma_m=30.0, score=1.0, source="uav0")])
+    assert tracker.update(40.0, []) == []  # frames without it: out of the live list
     for k in range(3):
         t = 60.0 + k * 0.5
         tracks = tracker.update(t, [Observation(t_s=t, label="person", east_m=40.0,
@@ -193,5 +194,3 @@ def test_fixes_placed_within_tens_of_metres_open_no_track_to_lend_their_scores()
     (patch,) = tracks
     assert patch.hits == 3 and patch.mean_score == pytest.approx(0.26)
     assert not confirmed(patch)
-    assert Tracker(max_fix_sigma_m=50.0).update(0.0, [Observation(
-        t_s=0.0, label="person", east_m=0.0, north_m=0.0, sigma_m=30.0, score=1.0)])

@@ -9,8 +9,7 @@ or more with a mean score of `min_mean_score` or more, `perception.tracking.conf
 frame's blob, or two faint ones, is not yet an object an operator should be alarmed about) on
 `objects` (`skywatch_interfaces/GeolocatedObjectArray`), each naming the detection that last
 confirmed it, once its position is known to `max_sigma_m` (a fire seen at a grazing angle
-from 2 km is a direction, not a place on the map); a fix less certain than that feeds no track
-either (`Tracker(max_fix_sigma_m=...)`). Frames taken below `min_alt_rel_m` above
+from 2 km is a direction, not a place on the map). Frames taken below `min_alt_rel_m` above
 home are not placed: a drone on its dock or lifting off looks along the ground, where a warm
 patch a few metres away is a "fire".
 """
@@ -87,7 +86,7 @@ class GeolocatorNode(Node):
         self.max_sigma_m = float(self.declare_parameter("max_sigma_m", 10.0).value)
         self.errors = PoseErrors()
         self.vehicle = self.get_namespace().strip("/").replace("/", "_") or "vehicle"
-        self.tracker = Tracker(max_fix_sigma_m=self.max_sigma_m)
+        self.tracker = Tracker()
         self.poses: deque[tuple[float, VehiclePose]] = deque(maxlen=400)
         self.intrinsics: dict[str, Intrinsics] = {}
         self.origin: tuple[float, float] | None = None  # tracker's east/north origin (lat, lon)

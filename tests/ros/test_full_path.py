@@ -129,7 +129,7 @@ class Run:
     stored_in_cut: list[str]
     backlog: set[str]  #: detection ids produced before the link came back (uplinks listening)
     backlog_stored_s: float
-    before_uplinks: set[str]  #: produced before every uplink listened (startup, on the dock)
+    before_uplinks: set[str]  #: produced before each uplink received (startup, on the dock)
     left_on_disk: set[str]  #: detection ids in the outboxes once the nodes stopped
     rejected: int  #: items the server refused (set aside in the outboxes)
     restarts: dict[str, int]
@@ -232,6 +232,18 @@ async def settled(condition: Callable[[], object], timeout_s: float) -> bool:
     return True
 
 
+def not_yet_matched(heard: dict[str, Heard], stored_at: dict[str, float]) -> set[str]:
+    """Detections of frames before the first one the server stored from that drone. The
+    graph shows an uplink's subscription before the detector's publisher has matched it, and
+    what the detector publishes in between never reaches the uplink (the uplink sends in the
+    order it receives, so anything it received from an earlier frame would be stored)."""
+    out: set[str] = set()
+    for v, h in heard.items():
+        first = min((frame_of(i) for i in stored_at if i.startswith(f"{v}-")), default=math.inf)
+        out |= {i for i in h.detections if frame_of(i) < first}
+    return out
+
+
 async def fly_the_search(tmp_path: Path) -> Run:
     """Simulator, server and onboard nodes up; the search dispatched; the uplink cut once the
     first detection is on the server and restored 30 s later; back when the mission is done
@@ -296,11 +308,13 @@ async def fly_the_search(tmp_path: Path) -> Run:
         finally:
             unsubscribe()
             await link.close()
+        unmatched = before_uplinks | not_yet_matched(heard, stored_at)
+        backlog -= unmatched
         return Run(heard=heard, stored_at=stored_at, cut_at=cut_at, back_at=back_at,
                    produced_in_cut=produced_in_cut, stored_in_cut=stored_in_cut,
                    backlog=backlog,
                    backlog_stored_s=max(stored_at.get(i, math.inf) for i in backlog) - back_at,
-                   before_uplinks=before_uplinks,
+                   before_uplinks=unmatched,
                    left_on_disk=set().union(*(ids for ids, _ in left)),
                    rejected=sum(n for _, n in left), restarts=restarts,
                    rows=await s.get("/api/detections?limit=5000"),

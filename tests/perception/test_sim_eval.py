@@ -16,13 +16,26 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import pymap3d
 import pytest
 import yaml
 
+from perception.detection import Box, Detection
+from perception.geolocate import CameraPose, Intrinsics
 from perception.pose_error import PoseErrorModel
-from perception.sim_eval import BadFrames, DetectedSet, SimScore, detect_sim_set, parse_frames
+from perception.sim_eval import (
+    BadFrames,
+    DetectedSet,
+    SimFrame,
+    SimScore,
+    TruthObject,
+    detect_sim_set,
+    geolocation_errors_m,
+    parse_frames,
+)
 from skywatch.eval_sim import render_lighting, scenario_document
 from skywatch.layout import default_vehicles, world_document
 
@@ -148,3 +161,24 @@ def test_a_frames_file_missing_a_pose_field_is_refused_naming_it() -> None:
     doc["frames"][0]["k"] = [500, 0, 320]
     with pytest.raises(BadFrames, match=r"frames\[0\]\.k: expected the 9 numbers"):
         parse_frames(doc, 640, 512)
+
+
+def test_a_fire_cut_by_the_frames_edge_is_not_placed_one_seen_whole_is() -> None:
+    """The rendered sets' fires placed more than a metre off (exact pose) were all cut by the
+    frame's edge (9 of 10 such boxes in 200 day views, 1.7-4 m off): the visible part's centre
+    is not the fire's. Straight down from 100 m, a fire 20 m north of the point below."""
+    k = Intrinsics.from_hfov(640, 512, 50.0)
+    lat, lon, _ = pymap3d.ned2geodetic(20.0, 0.0, 0.0, 22.5, 114.0, 10.0)
+    frame = SimFrame(image="00000.png", k=k, ground_amsl_m=10.0,
+                     pose=CameraPose(lat_deg=22.5, lon_deg=114.0, alt_amsl_m=110.0),
+                     truth=(TruthObject(object_id="fire-0", label="fire",
+                                        box=Box(x1=300.0, y1=0.0, x2=340.0, y2=30.0),
+                                        lat_deg=lat, lon_deg=lon, alt_amsl_m=10.0),))
+    cut = Detection(label="fire", score=0.9, box=Box(x1=300.0, y1=0.0, x2=340.0, y2=30.0))
+    assert geolocation_errors_m(frame, [cut], "fire") == []
+    # the same fire whole, 20 m north: 20 / 100 * f = 137 px above the centre
+    v = k.cy_px - 20.0 / 100.0 * k.fy_px
+    whole = Detection(label="fire", score=0.9, box=Box(x1=310.0, y1=v - 10, x2=330.0, y2=v + 10))
+    frame = replace(frame, truth=(replace(frame.truth[0], box=whole.box),))
+    errors = geolocation_errors_m(frame, [whole], "fire")
+    assert len(errors) == 1 and errors[0] < 0.05

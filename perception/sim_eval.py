@@ -151,7 +151,7 @@ def frame_params(frame: SimFrame, base: RadiometricParams) -> RadiometricParams:
     at the centre and row by row, as the onboard node sizes them."""
     return replace(base, person_px=expected_person_px(frame), px_per_m_by_row=ground_scale_by_row(
         frame.pose.alt_amsl_m - frame.ground_amsl_m,
-        -(frame.pose.gimbal_pitch_deg + frame.pose.pitch_deg), frame.k.fy_px, frame.k.cy_px,
+        -frame.pose.gimbal_pitch_deg, frame.k.fy_px, frame.k.cy_px,
         frame.k.height_px))
 
 

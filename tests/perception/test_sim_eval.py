@@ -5,8 +5,9 @@ views each from 60-120 m with the gimbal at -90 to -45 degrees, with seeds the d
 never tuned on (it was tuned on seeds 7 and 11), then searched and scored as
 `skywatch eval --sim` does. Issue 6's targets hold on the two together and at night; by day
 people on sun-warmed grass (303-305 K, a body reads 305 K) are the detector's weak spot: over
-200 day views (`bench/perception_sim.py`) they meet the target narrowly (R 0.91 at P 0.96), and
-on these 23 day people the recall is 0.87, so the day set has its own, lower, floor for people.
+200 day views (`bench/perception_sim.py`) they are at the target's edge (R 0.88 at P 0.95 on
+seeds 500, R 0.93 at P 0.97 on seeds 600), and on these 24 day people the recall is 0.875, so
+the day set has its own, lower, floor for people.
 Geolocation meets the issue's target from the pose a typical non-RTK drone would report
 (`perception.pose_error`); from the exact pose it shows what the image chain alone adds.
 """
@@ -77,7 +78,7 @@ def test_people_are_found_at_the_issues_operating_point(
 def test_people_by_day_on_warm_grass_stay_above_their_measured_floor(
         searched: dict[str, DetectedSet]) -> None:
     """By day grass reads up to 304.75 K and a person 305 K: one standing on the warmest
-    patches has under 1 K of contrast and is missed. Over 200 views: P 0.96, R 0.91."""
+    patches has under 1 K of contrast and is missed. Over 200 views: P 0.95, R 0.88."""
     precision, recall, seen = _class(searched["day"].score(), "person")
     assert seen >= 20
     assert recall >= 0.8 and precision >= 0.85, f"day: P {precision:.3f} R {recall:.3f}"
@@ -87,8 +88,8 @@ def test_found_objects_are_put_within_metres_of_where_they_are_with_a_drones_pos
         searched: dict[str, DetectedSet]) -> None:
     """Issue 6's target, median <= 2 m and p95 <= 5 m, with GNSS, altitude, pointing and
     time-offset errors of a non-RTK multirotor, 20 draws per frame. Over 2 x 200 views
-    (bench/perception_sim.py): people 1.74 m / 4.25 m, fires 1.78 m / 4.53 m, median / p95:
-    met, with a quarter of a metre to spare on the median and half a metre on the p95."""
+    (bench/perception_sim.py): people 1.76 m / 4.20 m, fires 1.74 m / 4.20 m, median / p95:
+    met, with a quarter of a metre to spare on the median and 0.8 m on the p95."""
     exact = {g.label: g for g in searched["both"].score().geolocation}
     for geo in searched["both"].score(pose_error=PoseErrorModel(seed=1001)).geolocation:
         assert geo.located == exact[geo.label].located >= 20, geo
@@ -100,8 +101,9 @@ def test_found_objects_are_put_within_metres_of_where_they_are_with_a_drones_pos
 
 def test_from_the_exact_pose_the_image_chain_alone_is_off_by_decimetres(
         searched: dict[str, DetectedSet]) -> None:
-    """A person's feet are put within half a metre, a fire's centre mostly within decimetres
-    (over 2 x 200 views: people 0.23 m / 0.63 m, fires 0.07 m / 1.79 m, median / p95)."""
+    """A person's feet are put within half a metre, a fire's centre within decimetres once
+    boxes cut by the frame's edge are left out (over 2 x 200 views: people 0.21 m / 0.61 m,
+    fires 0.06 m / 0.17 m, median / p95)."""
     geo = {g.label: g for g in searched["both"].score().geolocation}
     person, fire = geo["person"], geo["fire"]
     assert person.median_m is not None and person.median_m <= 0.5, person

@@ -24,7 +24,7 @@ lint: setup
 
 bench: setup
 	for b in dispatch planning perception perception_sim sim_speed sim_render telemetry_fanout \
-		console_load ros_pipeline uplink_preview full_path; do \
+		console_load ros_pipeline uplink_preview full_path console_latency; do \
 		$(BIN)/python bench/$$b.py || exit 1; done
 
 # Retrain the shipped perception models (CI never does); data from the shared fixtures.

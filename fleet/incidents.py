@@ -3,7 +3,8 @@
 Pure: `check_incident` turns a report (plain values, as they arrive over HTTP) into a validated
 `IncidentReport` or the complete list of problems, each naming the field and the reason, so a
 119 operator fixes everything in one go and nothing half-valid is ever stored. Geometry
-checks reuse `mission.validation` (coordinate ranges, self-crossing polygons).
+checks reuse `mission.validation` (coordinate ranges, self-crossing polygons). How large an
+area may be searched or surveyed follows from the aircraft (`Coverage`), not from a constant.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from shapely.geometry import Point, Polygon
 
-from mission.geodesy import polygon_area_m2
+from mission.geodesy import latlon_to_en, lonlat_geometry_to_enu, origin_of, polygon_area_m2
 from mission.validation import Issue, point_issue, validate_polygon
 
 
@@ -41,7 +42,9 @@ class TypeNeeds:
     capabilities: frozenset[str]
     on_station_s: float  #: planned working time on scene (battery feasibility)
     department: str | None  #: owning department; None: the reporter's
-    max_area_m2: float = 4_000_000.0  #: per vehicle; larger areas are refused
+    #: Per vehicle; larger areas are refused. Person search and survey 3D are limited by what
+    #: the aircraft can fly instead (`Coverage`) when the caller knows the fleet.
+    max_area_m2: float = 4_000_000.0
 
 
 NEEDS: Mapping[IncidentType, TypeNeeds] = {
@@ -53,14 +56,13 @@ NEEDS: Mapping[IncidentType, TypeNeeds] = {
                                              department="traffic"),
     IncidentType.PERSON_SEARCH: TypeNeeds(geometry_kinds=frozenset({"Polygon"}),
                                           capabilities=frozenset({"thermal"}),
-                                          on_station_s=600.0, department="fire",
-                                          max_area_m2=1_000_000.0),
+                                          on_station_s=600.0, department="fire"),
     IncidentType.RESERVOIR_PATROL: TypeNeeds(geometry_kinds=frozenset({"Polygon"}),
                                              capabilities=frozenset({"rgb"}), on_station_s=600.0,
                                              department="water"),
     IncidentType.SURVEY_3D: TypeNeeds(geometry_kinds=frozenset({"Polygon"}),
                                       capabilities=frozenset({"rgb"}), on_station_s=600.0,
-                                      department=None, max_area_m2=1_000_000.0),
+                                      department=None),
     IncidentType.DELIVERY: TypeNeeds(geometry_kinds=frozenset({"Point"}),
                                      capabilities=frozenset({"drop"}), on_station_s=30.0,
                                      department=None),
@@ -71,6 +73,100 @@ NEEDS: Mapping[IncidentType, TypeNeeds] = {
 
 MAX_VEHICLES = 10
 MAX_NOTE_CHARS = 2000
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DockSite:
+    """Where aircraft able to do the work take off from (the fleet file's docks)."""
+
+    lat_deg: float
+    lon_deg: float
+    capabilities: frozenset[str]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Coverage:
+    """What one aircraft can sweep in one flight, so that an area the drones sent cannot cover
+    is refused with the reason instead of being flown half.
+
+    Built by the supervisor from its multirotor profile and the lane spacing its templates
+    plan with (`Supervisor.coverage`). The flight there and back is counted from the nearest
+    dock of an aircraft carrying the sensors the type needs: docks are in the fleet file, so
+    the check stays pure and fast. Where each vehicle is *now* (already airborne, a nearer dock
+    busy) is the fleet's live state and is left out; the dispatcher's battery check sees it.
+    """
+
+    cruise_speed_mps: float
+    endurance_s: float  #: on a full battery at cruise
+    reserve_pct: float  #: never planned below this
+    #: Person search: lanes this far apart, the area split between the drones.
+    search_lane_m: float
+    #: Survey 3D: lanes this far apart; the template has every drone photograph the whole
+    #: area (with several, one grid each way), a lone drone both grids.
+    survey_lane_m: float
+    docks: tuple[DockSite, ...] = ()
+
+    def usable_s(self) -> float:
+        """Flight time before the reserve is reached."""
+        return self.endurance_s * (1.0 - self.reserve_pct / 100.0)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AreaLimit:
+    """The largest area `vehicles` drones can sweep for an incident type, with its terms."""
+
+    area_m2: float
+    lane_m: float
+    sweep_s: float  #: usable flight time left for the sweep after the transit
+    transit_m: float  #: one way, from the nearest suitable dock
+    passes: int  #: times each drone flies over the area (a double grid: 2)
+    split: bool  #: the area is shared out between the drones
+
+
+def area_limit(kind: IncidentType, geometry: Polygon, vehicles: int,
+               coverage: Coverage) -> AreaLimit | None:
+    """What `vehicles` drones can sweep of a `kind` area in one flight; None for types whose
+    limit does not come from the aircraft (`TypeNeeds.max_area_m2` applies)."""
+    if kind is IncidentType.PERSON_SEARCH:
+        lane_m, passes, split = coverage.search_lane_m, 1, True
+    elif kind is IncidentType.SURVEY_3D:
+        lane_m, passes, split = coverage.survey_lane_m, (2 if vehicles == 1 else 1), False
+    else:
+        return None
+    transit_m = _nearest_dock_m(geometry, coverage.docks, NEEDS[kind].capabilities)
+    sweep_s = max(0.0, coverage.usable_s() - 2.0 * transit_m / coverage.cruise_speed_mps)
+    per_drone_m2 = sweep_s * coverage.cruise_speed_mps * lane_m / passes
+    return AreaLimit(area_m2=per_drone_m2 * (vehicles if split else 1), lane_m=lane_m,
+                     sweep_s=sweep_s, transit_m=transit_m, passes=passes, split=split)
+
+
+def _nearest_dock_m(area: Polygon, docks: tuple[DockSite, ...], needs: frozenset[str]) -> float:
+    """Distance from the nearest dock whose aircraft carry `needs` to the area (0 inside it,
+    or when no dock is known)."""
+    sites = [d for d in docks if needs <= d.capabilities]
+    if not sites:
+        return 0.0
+    origin = origin_of(area)
+    local = lonlat_geometry_to_enu(area, origin)
+    return min(float(local.distance(Point(latlon_to_en(d.lat_deg, d.lon_deg, origin))))
+               for d in sites)
+
+
+def _too_large(area_m2: float, vehicles: int, limit: AreaLimit, coverage: Coverage) -> str:
+    verb = "search" if limit.split else "survey"
+    drones = f"{vehicles} drone{'s' if vehicles > 1 else ''}"
+    if limit.sweep_s <= 0.0:
+        return (f"the nearest dock able to {verb} it is {limit.transit_m / 1000:.1f} km away: "
+                f"too far to {verb} and come back in "
+                f"{coverage.usable_s() / 60:.0f} min of usable flight")
+    terms = [f"{limit.lane_m:.0f} m lanes", f"{coverage.cruise_speed_mps:.0f} m/s",
+             f"{limit.sweep_s / 60:.0f} min"]
+    if limit.transit_m > 0.0:
+        terms[-1] += f" after {limit.transit_m / 1000:.1f} km from the nearest dock and back"
+    if not limit.split:
+        terms.append("a double grid" if limit.passes == 2 else "each drone over the whole area")
+    return (f"area {area_m2 / 1e6:.2f} km² is more than {drones} can {verb} in one flight "
+            f"(about {limit.area_m2 / 1e6:.2f} km² at {', '.join(terms)})")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -131,8 +227,13 @@ def check_incident(
     reporter: str = "",
     reporter_department: str | None = None,
     vehicles: Any = None,
+    coverage: Coverage | None = None,
 ) -> IncidentReport:
-    """The report, validated; raises `IncidentRejected` listing every problem at once."""
+    """The report, validated; raises `IncidentRejected` listing every problem at once.
+
+    `coverage`: what the fleet's aircraft can fly, which bounds a person search's or a 3D
+    survey's area; None where the fleet is not known (plan tools, template tests): then only
+    the static `TypeNeeds.max_area_m2` per vehicle applies."""
     issues: list[Issue] = []
     kind: IncidentType | None = None
     try:
@@ -161,18 +262,29 @@ def check_incident(
             issues.append(Issue(field="geometry.type",
                                 reason=f"a {kind.value} needs a {kinds}, not a {geometry['type']}"))
         elif geometry["type"] == "Polygon":
-            area_m2 = polygon_area_m2(geometry_shape(geometry))  # type: ignore[arg-type]
-            limit = needs.max_area_m2 * count
-            if area_m2 > limit:
-                issues.append(Issue(
-                    field="geometry",
-                    reason=f"area {area_m2 / 1e6:.2f} km² is more than {count} vehicle(s) can "
-                           f"cover ({limit / 1e6:.2f} km²)"))
+            issues.extend(_area_issues(kind, geometry_shape(geometry), count,  # type: ignore[arg-type]
+                                       coverage))
     if issues or kind is None:
         raise IncidentRejected(issues)
     return IncidentReport(type=kind, geometry=_normalised(geometry), priority=priority,
                           department=department or default_department(kind, reporter_department),
                           note=note, reporter=reporter, vehicles=count)
+
+
+def _area_issues(kind: IncidentType, area: Polygon, vehicles: int,
+                 coverage: Coverage | None) -> list[Issue]:
+    area_m2 = polygon_area_m2(area)
+    limit = None if coverage is None else area_limit(kind, area, vehicles, coverage)
+    if limit is not None and coverage is not None:
+        if area_m2 <= limit.area_m2:
+            return []
+        return [Issue(field="geometry", reason=_too_large(area_m2, vehicles, limit, coverage))]
+    static_m2 = NEEDS[kind].max_area_m2 * vehicles
+    if area_m2 <= static_m2:
+        return []
+    return [Issue(field="geometry",
+                  reason=f"area {area_m2 / 1e6:.2f} km² is more than {vehicles} vehicle(s) can "
+                         f"cover ({static_m2 / 1e6:.2f} km²)")]
 
 
 def _geometry_issues(geometry: Any) -> list[Issue]:

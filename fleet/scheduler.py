@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from fleet.events import EventLog
-from fleet.incidents import IncidentRejected, IncidentReport, check_incident
+from fleet.incidents import Coverage, IncidentRejected, IncidentReport, check_incident
 from fleet.store.operations import IncidentRecord, OperationsStore, ScheduleRecord, utc_now
 
 log = logging.getLogger(__name__)
@@ -47,22 +47,24 @@ def due_runs(next_run_at: datetime, period_s: float, now: datetime) -> DueRuns:
     return DueRuns(run_at=slots[-1], missed=slots[:-1], next_run_at=slots[-1] + period)
 
 
-def schedule_report(s: ScheduleRecord) -> IncidentReport:
-    """The stored report of a schedule, checked again (it was checked when stored)."""
+def schedule_report(s: ScheduleRecord, coverage: Coverage) -> IncidentReport:
+    """The stored report of a schedule, checked again (it was checked when stored) against
+    what the fleet can fly now."""
     r = s.incident
     return check_incident(type=r["type"], geometry=r["geometry"],
                           priority=r.get("priority", 3), note=r.get("note", ""),
                           department=s.department, reporter=f"schedule {s.id}",
-                          vehicles=r.get("vehicles"))
+                          vehicles=r.get("vehicles"), coverage=coverage)
 
 
 class Scheduler:
     def __init__(self, store: OperationsStore, events: EventLog,
                  report: Callable[[IncidentReport], Awaitable[IncidentRecord]],
-                 every_s: float = 5.0) -> None:
+                 coverage: Callable[[], Coverage], every_s: float = 5.0) -> None:
         self._store = store
         self._events = events
         self._report = report
+        self._coverage = coverage
         self._every_s = every_s
         self._task: asyncio.Task[None] | None = None
 
@@ -96,7 +98,7 @@ class Scheduler:
                 self._publish(s, "missed", slot)
             incident_id = None
             try:
-                incident_id = (await self._report(schedule_report(s))).id
+                incident_id = (await self._report(schedule_report(s, self._coverage()))).id
             except IncidentRejected as e:  # e.g. the fleet's limits changed since it was stored
                 self._publish(s, "refused", due.run_at, reason=str(e))
             self._store.save_schedule(replace(

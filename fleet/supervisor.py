@@ -34,7 +34,7 @@ from fleet.dispatch import (
     dispatch,
 )
 from fleet.events import EventLog
-from fleet.incidents import IncidentReport, IncidentType
+from fleet.incidents import Coverage, DockSite, IncidentReport, IncidentType
 from fleet.lifecycle import (
     INCIDENT_MOVES,
     MISSION_MOVES,
@@ -162,7 +162,7 @@ class Supervisor:
         self._turned_back_since: dict[str, float] = {}
         self._launching: set[str] = set()  #: task ids whose upload/start is under way
         self._last_redispatch = 0.0
-        self.scheduler = Scheduler(store, events, self.report,
+        self.scheduler = Scheduler(store, events, self.report, self.coverage,
                                    every_s=self._s.schedule_every_s)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -292,6 +292,17 @@ class Supervisor:
         return Preview(report=r, explanation=result.explain(PREVIEW_ID),
                        assignments=assignments,
                        plans=tuple(build_plans(r, starts, self._s.templates)))
+
+    def coverage(self) -> Coverage:
+        """What the fleet's drones can sweep in one flight (bounds search and survey areas):
+        the multirotor profile, the templates' lane spacing and where the drones' docks are."""
+        p, t = self._s.multirotor, self._s.templates
+        docks = tuple(DockSite(lat_deg=v.dock.lat_deg, lon_deg=v.dock.lon_deg,
+                               capabilities=v.capabilities)
+                      for v in self._fleet.specs() if v.kind is VehicleKind.MULTIROTOR)
+        return Coverage(cruise_speed_mps=p.cruise_speed_mps, endurance_s=p.endurance_s,
+                        reserve_pct=p.reserve_pct, search_lane_m=t.search_lane_m(),
+                        survey_lane_m=t.survey_lane_m(), docks=docks)
 
     def schedules(self) -> list[ScheduleRecord]:
         return self._store.schedules()

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from shapely.geometry import Polygon
 
 from fleet.incidents import IncidentReport, IncidentType, geometry_shape
-from mission.area_survey import SurveyRequest, plan_survey
-from mission.camera import camera_by_name, footprint
+from mission.area_survey import DEFAULT_ALT_M, SurveyRequest, plan_survey
+from mission.camera import DEFAULT_CAMERA, camera_by_name, footprint, line_spacing_m
 from mission.formats.mavlink import MissionItemInt, plan_to_mission_items
 from mission.geodesy import Origin, en_to_latlon_list
 from mission.items import (
@@ -56,6 +56,11 @@ class TemplateSettings:
     search_sidelap_pct: float = 10.0
     search_sweep_width_m: float | None = None  #: set: this lane spacing instead
     search_alt_m: float = 40.0
+    #: The 3D survey camera and height; lanes are spaced by its footprint less the side overlap
+    #: photogrammetry needs.
+    survey_camera: str = DEFAULT_CAMERA
+    survey_alt_m: float = DEFAULT_ALT_M
+    survey_side_overlap_pct: float = 65.0
     broadcast_s: float = 180.0
 
     def search_footprint_m(self) -> float:
@@ -67,6 +72,11 @@ class TemplateSettings:
         if self.search_sweep_width_m is not None:
             return self.search_sweep_width_m
         return self.search_footprint_m() * (1.0 - self.search_sidelap_pct / 100.0)
+
+    def survey_lane_m(self) -> float:
+        """Distance between survey lanes."""
+        return line_spacing_m(camera_by_name(self.survey_camera), self.survey_alt_m,
+                              self.survey_side_overlap_pct)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -192,7 +202,9 @@ def _survey(report: IncidentReport, vehicles: Sequence[PlanVehicle], s: Template
         # One vehicle flies a double grid; with more, the grid and its crossing are shared.
         style = "double" if len(vehicles) == 1 else "grid"
         angle = None if len(vehicles) == 1 else (90.0 * (k % 2))
-        survey = plan_survey(SurveyRequest(area=area, style=style, angle_deg=angle))
+        survey = plan_survey(SurveyRequest(
+            area=area, style=style, angle_deg=angle, camera=camera_by_name(s.survey_camera),
+            alt_m=s.survey_alt_m, side_overlap_pct=s.survey_side_overlap_pct))
         out.append((list(survey.plan.items),
                     f"{style} survey at {survey.stats.alt_m:.0f} m, "
                     f"{survey.stats.photos} photos"))

@@ -21,7 +21,9 @@ pixels into metres:
   far rows of an oblique view see the ground, and its texture, smaller;
 - the peak must be warmer than the warm side of that ground (`WARM_SIDE_QUANTILE`): a blob on
   a shore or a roof's rim is warmer than the ring's median only because water or shade fills
-  half of the ring;
+  half of the ring; and when a good part of the ring is another, colder surface
+  (`COLD_SURFACE_K`, `COLD_SURFACE_SHARE`: water by a shore, grass below a roof), the peak must
+  clear `min_contrast_k` over the warm surface alone, as a body clears it over any ground;
 - the peak must be one a clothed body explains: optics mix body and ground in a few-pixel
   person, so the body's temperature lies between the peak (the body filled the pixel) and
   `ground + contrast / min_fill` (it filled a share), and that interval must meet the body
@@ -204,6 +206,13 @@ GROUND_RING_M = 1.9
 #: edge of a warm region (a shore, a roof's rim) is as warm as that region's part of the ring,
 #: and only warmer than the ring's median because the cold side (water, shade) pulls it down.
 WARM_SIDE_QUANTILE = 0.9
+#: Ring pixels this much colder than the ring's upper quartile are another surface, not the
+#: texture of the one the blob lies on: sunlit land and water differ by 5-15 K by day, a roof
+#: and the grass below it by as much, while one surface's texture within a ring a few metres
+#: across stays within a few kelvin.
+COLD_SURFACE_K = 4.0
+#: Share of the ring such colder pixels must make up to be a surface rather than a speck.
+COLD_SURFACE_SHARE = 0.25
 
 
 def _ring(win: np.ndarray, x: int, y: int, radius_px: int) -> np.ndarray:
@@ -211,6 +220,21 @@ def _ring(win: np.ndarray, x: int, y: int, radius_px: int) -> np.ndarray:
     yy, xx = np.ogrid[-y: win.shape[0] - y, -x: win.shape[1] - x]
     d = np.maximum(np.abs(yy), np.abs(xx))
     return win[(d >= radius_px) & (d <= radius_px + 2)]
+
+
+def _warm_surface(ring: np.ndarray) -> float | None:
+    """The median of the ring's warm surface when `COLD_SURFACE_SHARE` or more of the ring is
+    a colder one (`COLD_SURFACE_K`), else None (one surface all round).
+
+    A warm grass patch on a shore, or roof texture at a roof's rim, is barely warmer than the
+    land or the roof beside it; over the ring's median, half water or grass, it has more than a
+    kelvin of contrast, and the shoreline gives it a crisp edge: it scored like a person. Over
+    the warm surface alone it has the contrast of the texture it is, a person standing there
+    that of a body."""
+    cold = ring < np.quantile(ring, 0.75) - COLD_SURFACE_K
+    if np.count_nonzero(cold) < COLD_SURFACE_SHARE * ring.size:
+        return None
+    return float(np.median(ring[~cold]))
 
 
 def _blob(win: np.ndarray, x: int, y: int, floor_k: float) -> tuple[int, int, int, int] | None:
@@ -238,6 +262,9 @@ def _person_at(kelvin: np.ndarray, edges: np.ndarray, x: int, y: int, amplitude:
         return None
     if peak - float(np.quantile(ring, WARM_SIDE_QUANTILE)) < params.min_warm_side_k:
         return None  # the edge of a warm region (see WARM_SIDE_QUANTILE)
+    warm_surface = _warm_surface(ring)
+    if warm_surface is not None and peak - warm_surface < params.min_contrast_k:
+        return None  # texture of the warm side of a shore or a roof's rim (`_warm_surface`)
     lo, hi = params.person_band_k  # the body temperatures explaining the peak (module doc)
     if ground + contrast / params.min_fill < lo or peak > hi:
         return None

@@ -84,6 +84,25 @@ async def test_a_report_with_several_problems_names_each_and_stores_nothing(
     assert server.app.state.events.since(0, 100) == []  # no event for a refused report
 
 
+async def test_a_search_area_is_bounded_by_what_the_servers_drones_can_fly(
+        server: RunningServer) -> None:
+    # The default multirotor: 5 m/s for 25 min less a 20 % reserve, 30 m search lanes:
+    # about 0.18 km² a drone. This rectangle is 0.005° x 0.004°: about 0.51 x 0.44 km.
+    operator = signed_in(server, Role.FIRE_OPERATOR)
+    area = {"type": "Polygon", "coordinates": [[[114.05, 22.54], [114.055, 22.54],
+                                                [114.055, 22.544], [114.05, 22.544],
+                                                [114.05, 22.54]]]}
+    search = {"type": "person_search", "geometry": area, "priority": 1}
+    refused = await post(server, "/api/incidents", operator, search)
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [{"field": "geometry", "reason": (
+        "area 0.23 km² is more than 1 drone can search in one flight "
+        "(about 0.18 km² at 30 m lanes, 5 m/s, 20 min)")}]
+    assert (await get(server, "/api/incidents", operator)).json() == []
+    accepted = await post(server, "/api/incidents", operator, {**search, "vehicles": 2})
+    assert accepted.status_code == 201
+
+
 async def test_a_fire_without_a_fitting_vehicle_is_stored_new_with_the_reason(
         server: RunningServer) -> None:
     operator = signed_in(server, Role.FIRE_OPERATOR)

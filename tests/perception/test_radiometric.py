@@ -112,3 +112,41 @@ def test_a_stone_off_the_shore_no_warmer_than_the_land_is_no_person() -> None:
 
     assert people(301.5) == 0
     assert people(305.0) == 4
+
+
+SEARCH_PX_PER_M = FOCAL_PX / 50.0  #: the full path's search height
+
+
+def sunlit_shore_frame(person_row: int) -> np.ndarray:
+    """From 50 m by day: a reservoir (293.8 K) left of a slightly slanted shoreline, land in
+    1 m patches of 299.5 and 300.3 K, and along the shore 1.3 m stretches of a 0.5 m strip
+    sunned to 300.6 K; a person (305 K, 12 x 19 px) stands on the shore at `person_row`.
+    Blurred by the optics, with 0.06 K of sensor noise."""
+    yy, xx = np.mgrid[0:512, 0:640]
+    shore = 200 + yy // 6
+    tile = round(SEARCH_PX_PER_M)
+    kelvin = np.where((yy // tile + xx // tile) % 2 == 0, 300.3, 299.5).astype(np.float32)
+    strip = round(0.5 * SEARCH_PX_PER_M)
+    kelvin[((yy % 64) < 18) & (xx >= shore) & (xx < shore + strip)] = 300.6
+    kelvin[xx < shore] = 293.8
+    x = 200 + person_row // 6
+    kelvin[person_row: person_row + 19, x + 2: x + 14] = 305.0
+    blur = np.array([0.25, 0.5, 0.25], np.float32)
+    kelvin = cv2.sepFilter2D(kelvin, -1, blur, blur)
+    kelvin += 0.06 * np.random.default_rng(5).standard_normal(kelvin.shape).astype(np.float32)
+    return np.clip(kelvin * 100, 0, 65535).astype(np.uint16)
+
+
+def test_sunned_land_on_a_shore_is_no_person_and_a_person_there_is() -> None:
+    """Against the ring's median, half water, the shore's warm strip has over 1 K of contrast,
+    the shoreline gives it a crisp edge, and it is warmer than nine tenths of the ring: it
+    scored 0.5-0.8 as a person in four places along the shore, and on the full ROS path such
+    strips were the map's false people. Over the land beside it alone it is 0.5 K warm, the
+    texture it is; the person on the same shore still is one."""
+    detector = RadiometricDetector(RadiometricParams(
+        person_px=person_size_px(FOCAL_PX, 50.0)))
+    found = [d for d in detector.detect(sunlit_shore_frame(person_row=416), Modality.THERMAL)
+             if d.label == "person" and d.score >= 0.25]
+    x = 200 + 416 // 6
+    person = Box(x1=x + 2, y1=416, x2=x + 14, y2=416 + 19)
+    assert [round(d.box.iou(person), 1) for d in found] == [1.0], found

@@ -44,7 +44,7 @@ async def report_incident(body: IncidentBody, supervisor: SupervisorDep,
                           principal: PrincipalDep, request: Request) -> IncidentOut:
     """Store the incident and dispatch it before answering."""
     request.state.audit_action = "report_incident"
-    report = checked_report(body, principal)
+    report = checked_report(body, principal, supervisor)
     incident = await supervisor.report(report)
     return _out(supervisor, incident)
 
@@ -54,7 +54,7 @@ async def preview_incident(body: IncidentBody, supervisor: SupervisorDep,
                            principal: PrincipalDep) -> PreviewOut:
     """The assignment the same POST to `/api/incidents` would make now, with plans and the
     dispatcher's explanation; nothing is stored and no event is published."""
-    return PreviewOut.from_preview(supervisor.preview(checked_report(body, principal)))
+    return PreviewOut.from_preview(supervisor.preview(checked_report(body, principal, supervisor)))
 
 
 @router.get("")
@@ -89,17 +89,18 @@ async def cancel_incident(incident_id: str, supervisor: SupervisorDep, principal
     return _out(supervisor, incident)
 
 
-def checked_report(body: IncidentBody, principal: Principal,
+def checked_report(body: IncidentBody, principal: Principal, supervisor: Supervisor,
                    field_prefix: str = "") -> IncidentReport:
-    """The validated report (422 with every problem, fields after `field_prefix`), which the
-    user may file (403 otherwise)."""
+    """The validated report (422 with every problem, fields after `field_prefix`; an area
+    larger than the fleet's drones can cover is one), which the user may file (403
+    otherwise)."""
     home = sorted(d.value for d in principal.departments)
     try:
         report = check_incident(type=body.type, geometry=body.geometry, priority=body.priority,
                                 note=body.note, department=body.department,
                                 reporter=principal.username,
                                 reporter_department=home[0] if home else None,
-                                vehicles=body.vehicles)
+                                vehicles=body.vehicles, coverage=supervisor.coverage())
     except IncidentRejected as e:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             detail=[{"field": f"{field_prefix}{i.field}", "reason": i.reason}

@@ -84,7 +84,8 @@ async def list_schedules(supervisor: SupervisorDep,
 async def add_schedule(body: ScheduleBody, supervisor: SupervisorDep, principal: PrincipalDep,
                        request: Request) -> ScheduleOut:
     request.state.audit_action = "add_schedule"
-    report = checked_report(body.incident, principal, field_prefix="incident.")
+    report = checked_report(body.incident, principal, supervisor,
+                            field_prefix="incident.")
     first = body.first_run_at or utc_now()
     first = first.replace(tzinfo=UTC) if first.tzinfo is None else first.astimezone(UTC)
     return ScheduleOut.from_record(supervisor.add_schedule(body.name, report, body.period_s,

@@ -18,6 +18,7 @@ import { IncidentList } from '/static/incidents.js';
 import { OperationsLayers } from '/static/layers.js';
 import { MissionList } from '/static/missions.js';
 import { offlineGrid } from '/static/offline-grid.js';
+import { ScheduleList } from '/static/schedules.js';
 import { signedIn, signIn, signOut } from '/static/session.js';
 import { EventStream } from '/static/stream.js';
 import { VehiclesLayer } from '/static/vehicles-layer.js';
@@ -100,6 +101,7 @@ const missions = new MissionList(document.getElementById('missions'), {
     if (points.length) map.fitBounds(points, { padding: [40, 40], maxZoom: 17 });
   },
 });
+const schedules = new ScheduleList(document.getElementById('schedules'), { api });
 const incidentForm = new IncidentForm(document.getElementById('incident-form'), {
   map, api,
   onCreated: (incident) => {
@@ -260,6 +262,7 @@ function onEvent(event) {
   alarms.handleEvent(event);
   incidents.handleEvent(event);
   missions.handleEvent(event);
+  schedules.handleEvent(event);
   objects.handleEvent(event);
   if (event.type === 'object') operations.showObject(event);
   const vehicle = vehicles.get(event.vehicle_id);
@@ -379,7 +382,8 @@ async function start() {
   // A list that cannot be read (a role without access, a server error) must not keep the
   // map, the vehicles and the event stream from working.
   const found = objects.load().then((list) => list.forEach((o) => operations.showObject(o)));
-  await Promise.all([incidents.load(), missions.load(), found].map((loading) => loading.catch(
+  const lists = [incidents.load(), missions.load(), schedules.load(), found];
+  await Promise.all(lists.map((loading) => loading.catch(
     (error) => {
       if (error instanceof SignedOut) throw error;
       console.warn(String(error));

@@ -10,7 +10,7 @@ import numpy as np
 from perception.detection import Detection, Detector, Modality
 from perception.learned_thermal import LearnedThermalDetector
 from perception.onnx_yolo import OnnxYoloDetector
-from perception.rgb import HogPersonDetector, upright_person_px
+from perception.rgb import HogPersonDetector, hog_can_find, upright_person_px
 from perception.rgb_learned import LearnedFireSmokeDetector
 from perception.thermal import DEFAULT_PERSON_PX
 from perception.thermal_cnn import CnnThermalDetector, person_scale
@@ -41,7 +41,8 @@ def detector_for(modality: Modality, model_path: Path | None = None,
     outside the sizes the CNN handles (`person_scale`: a wide lens high up shows 4x7 px) go
     to the spot proposals + MLP, which are sized for any person.
     `labels`, when given, are the only labels wanted: RGB people (HOG, the slowest detector by
-    far) are not searched for when `person` is not among them."""
+    far) are not searched for when `person` is not among them, nor when they are too small
+    for HOG to find (`hog_can_find`)."""
     if model_path is not None:
         return OnnxYoloDetector(model_path)
     if modality is Modality.THERMAL:
@@ -49,7 +50,8 @@ def detector_for(modality: Modality, model_path: Path | None = None,
         if person_scale(person_px) is None:
             return LearnedThermalDetector(person_px=person_px)
         return CnnThermalDetector(person_px=person_px)
-    if labels is not None and "person" not in labels:
+    upright_px = None if person_px is None else upright_person_px(person_px)
+    if (labels is not None and "person" not in labels) or (
+            upright_px is not None and not hog_can_find(upright_px)):
         return LearnedFireSmokeDetector()
-    return CombinedDetector([LearnedFireSmokeDetector(), HogPersonDetector(
-        None if person_px is None else upright_person_px(person_px))])
+    return CombinedDetector([LearnedFireSmokeDetector(), HogPersonDetector(upright_px)])

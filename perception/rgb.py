@@ -113,6 +113,19 @@ GROUP_MIN = 1
 UPRIGHT_SEEN_M = 1.55
 
 
+#: The shortest person HOG finds: the window's on a frame upscaled as far as it goes.
+SMALLEST_PERSON_PX = WINDOW_PERSON_PX / MAX_UPSCALE
+#: How far from the expected size `HogPersonDetector` searches by default (+-30 %).
+SIZE_BAND = 0.3
+
+
+def hog_can_find(person_px: tuple[float, float]) -> bool:
+    """Whether a person of about `person_px` (a standing person's box, `upright_person_px`)
+    is within what HOG can find. From 60 m a person is 1-2 px tall in a wide RGB frame: HOG
+    would spend most of a frame's CPU time there finding nothing."""
+    return person_px[1] * (1 + SIZE_BAND) >= SMALLEST_PERSON_PX
+
+
 def upright_person_px(person_px: tuple[float, float]) -> tuple[float, float]:
     """HOG's person size from the box `person_size_px` gives, which is sized for a person seen
     from above (0.95 m, as HIT-UAV draws them): a standing person seen obliquely is taller."""
@@ -136,7 +149,7 @@ class HogPersonDetector:
     """
 
     def __init__(self, person_px: tuple[float, float] | None = None, *,
-                 size_band: float = 0.3, level_step: float = 1.4, min_score: float = 0.3,
+                 size_band: float = SIZE_BAND, level_step: float = 1.4, min_score: float = 0.3,
                  nms_iou: float = 0.4) -> None:
         if not 0 < size_band < 1 or level_step <= 1:
             raise ValueError(f"size_band must be in (0, 1) and level_step above 1, got "

@@ -8,9 +8,10 @@ import pytest
 
 from perception.dataset import load_yolo_set, read_image
 from perception.detection import BadImage, Box, Modality
-from perception.detectors import detector_for
+from perception.detectors import CombinedDetector, detector_for
 from perception.evaluate import score_class
-from perception.rgb import FireSmokeDetector, HogPersonDetector, upright_person_px
+from perception.rgb import FireSmokeDetector, HogPersonDetector, hog_can_find, upright_person_px
+from perception.rgb_learned import LearnedFireSmokeDetector
 from perception.thermal import person_size_px
 from tests.perception.synthetic import draw_figure, two_people_frame, window_box
 
@@ -89,6 +90,20 @@ def test_rgb_detectors_search_people_of_the_size_the_lens_and_range_give() -> No
     people = [d for d in detector_for(Modality.RGB, person_px=person_px).detect(
         frame, Modality.RGB) if d.label == "person"]
     assert len(people) == 1 and people[0].box.iou(window_box(420, 80, 255)) >= 0.6
+
+
+def test_people_too_small_for_hog_are_not_searched_for_in_rgb_frames() -> None:
+    """From 60 m the simulator's 640x360 RGB camera shows a person 1-2 px tall: HOG, whose
+    smallest person is 48 px (a 96 px window on a frame upscaled 2x), is left out, and the
+    fire/smoke model alone looks at the frame; at 10 m (a 255 px standing person) it runs."""
+    far = detector_for(Modality.RGB, person_px=person_size_px(500.0, 60.0))
+    assert upright_person_px(person_size_px(500.0, 60.0))[1] < 48 / 1.3
+    assert isinstance(far, LearnedFireSmokeDetector)
+    near = detector_for(Modality.RGB, person_px=person_size_px(1645.0, 10.0))
+    assert isinstance(near, CombinedDetector)
+    assert any(isinstance(p, HogPersonDetector) for p in near.parts)
+    # Just large enough: the band's largest (1.3x) reaches HOG's smallest.
+    assert hog_can_find((20.0, 37.0)) and not hog_can_find((20.0, 36.0))
 
 
 def test_hog_refuses_a_person_size_that_is_not_positive() -> None:

@@ -174,3 +174,23 @@ def test_a_track_is_confirmed_by_several_hits_whose_mean_score_is_high_enough() 
     (faint,) = [tr for tr in tracker.tracks if tr.east_m < 5]
     assert faint.hits == 4 and faint.mean_score == pytest.approx(0.2825)
     assert confirmed(faint, min_mean_score=0.25)  # the threshold is a parameter
+
+
+def test_a_track_placed_within_tens_of_metres_is_not_taken_up_again_to_lend_its_scores() -> None:
+    """Seen from the climb, a person far off scores 1.0 three times but is placed within 30 m;
+    a minute later a grass patch 40 m from there scores 0.26 in three nadir frames. Taken up
+    again, the far track would show the patch with the far sightings' scores."""
+    tracker = Tracker()
+    for k in range(3):
+        t = k * 0.5
+        tracker.update(t, [Observation(t_s=t, label="person", east_m=0.0, north_m=0.0,
+                                       sigma_m=30.0, score=1.0, source="uav0")])
+    assert tracker.update(40.0, []) == []  # frames without it: out of the live list
+    for k in range(3):
+        t = 60.0 + k * 0.5
+        tracks = tracker.update(t, [Observation(t_s=t, label="person", east_m=40.0,
+                                                north_m=0.0, sigma_m=2.0, score=0.26,
+                                                source="uav0")])
+    (patch,) = tracks
+    assert patch.hits == 3 and patch.mean_score == pytest.approx(0.26)
+    assert not confirmed(patch)

@@ -88,10 +88,15 @@ SUPERVISION = SupervisorSettings(
 FIX_RADIUS_M = 10.0  #: an object this close to a real thing of its label is about it
 #: Objects on nothing real the map may end with. Each is a false alarm for the operator; there
 #: were 11-15 per run when a track's second hit made it an object and a warm blob on the edge
-#: of the water was a person. What is left: blobs on the reservoir's south shore scoring
-#: 0.5-1.0, warmer than the land by it, and the building's roof edge; 5-7 per run at two frames
-#: a second, 1 in each of three runs at one frame a second with the stabilised gimbal.
-MAX_STRAY_OBJECTS = 10
+#: of the water was a person, then 4-7: sunned land on the reservoir's south shore and roof
+#: texture at the building's rim (scoring 0.5-1.0 against rings half water or grass), a grass
+#: patch taken up by a track a person seen from the climb had left 140 m away, frames searched
+#: as if straight down while the airframe's cruise tilt turned the camera 35 degrees. Now 0-2
+#: (0, 1, 2, 2 in four runs, 2 in bench/results/full_path.json); the one looked at was a grass
+#: patch at the top of sunlit grass's range (304 K; a body reads 305 K) 12 m from the person by
+#: the grass fire, scoring 0.48 in two frames, as the day sets' dimmest people do. With the
+#: gimbal stabilised and one frame a second: 0 or 1 (0, 0, 0, 1 in four runs).
+MAX_STRAY_OBJECTS = 4
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -509,8 +514,9 @@ def test_each_fire_and_person_found_is_shown_once(run: Run) -> None:
 
 def test_few_objects_are_shown_where_there_is_nothing(run: Run) -> None:
     """A track is shown once several hits average a score worth an alarm
-    (`perception.tracking.confirmed`), and a blob no warmer than the warm side of the ground
-    around it (a shore, a roof's rim) is no person (`perception.radiometric`)."""
+    (`perception.tracking.confirmed`), a retired track is taken up again only if it was placed
+    within 10 m, and a blob not clearly warmer than the warm side of the ground around it (a
+    shore, a roof's rim) is no person (`perception.radiometric`)."""
     truth = scene_truth()
     p = placement(run, truth)
     assert len(p.per_thing) == len(truth)  # not by showing nothing

@@ -6,7 +6,8 @@ falling behind. Publishes `detections` (reliable) for every frame it looked at, 
 found nothing. A frame that cannot be read is reported on the log (`/rosout`) and skipped.
 
 The expected size of a person comes from the ground sample distance: the vehicle's `pose`
-(height above home, gimbal pitch) and the camera's focal length (`thermal/camera_info` or
+(height above home; the camera's pitch, the stabilised gimbal's from the horizon, which the
+airframe's cruise tilt does not change) and the camera's focal length (`thermal/camera_info` or
 `camera/camera_info`); until both have arrived, thermal frames assume HIT-UAV's median box
 (12x19 px) and RGB frames search people of every size HOG can see (slower).
 Radiometric frames (mono16 centi-kelvin, as the simulator and radiometric cameras send) are
@@ -93,7 +94,7 @@ class DetectorNode(Node):
         self.cy_px: float | None = None
         self.range_m: float | None = None
         self.alt_rel_m: float | None = None
-        self.gimbal_pitch_deg = -90.0
+        self.camera_pitch_deg = -90.0  #: from the horizon
         self.vehicle = self.get_namespace().strip("/").replace("/", "_") or "vehicle"
         self.frames_seen = 0
         self.frames_refused = 0
@@ -109,9 +110,11 @@ class DetectorNode(Node):
             f"{type(self.detector).__name__}, min_score {self.min_score}")
 
     def on_pose(self, msg: VehiclePose) -> None:
-        self.range_m = centre_range_m(msg.alt_rel_m, msg.gimbal_pitch_deg)
+        # The gimbal is stabilised (VehiclePose.msg): its pitch is the camera's, from the
+        # horizon, whatever the airframe's tilt.
+        self.camera_pitch_deg = float(msg.gimbal_pitch_deg)
+        self.range_m = centre_range_m(msg.alt_rel_m, self.camera_pitch_deg)
         self.alt_rel_m = float(msg.alt_rel_m) if self.range_m is not None else None
-        self.gimbal_pitch_deg = float(msg.gimbal_pitch_deg)
 
     def on_camera_info(self, msg: CameraInfo) -> None:
         self.focal_px = float(msg.k[0]) if msg.k[0] > 0 else None
@@ -144,7 +147,7 @@ class DetectorNode(Node):
             rows = None  # each row's scale once height, tilt and lens are known
             alt, focal, cy = self.alt_rel_m, self.focal_px, self.cy_px
             if not self.fixed_size and alt is not None and focal is not None and cy is not None:
-                rows = ground_scale_by_row(alt, -self.gimbal_pitch_deg, focal, cy,
+                rows = ground_scale_by_row(alt, -self.camera_pitch_deg, focal, cy,
                                            image.shape[0])
             return RadiometricDetector(RadiometricParams(person_px=self.person_px_now(),
                                                          px_per_m_by_row=rows))

@@ -31,6 +31,12 @@ class Box:
     def center_px(self) -> tuple[float, float]:
         return ((self.x1 + self.x2) / 2, (self.y1 + self.y2) / 2)
 
+    def cut_by_frame(self, width_px: int, height_px: int) -> bool:
+        """Whether the box reaches the image's border (within half a pixel): the object may go
+        on beyond it, so the box's centre, or its lowest edge, need not be the object's."""
+        return (self.x1 < 0.5 or self.y1 < 0.5 or self.x2 > width_px - 0.5
+                or self.y2 > height_px - 0.5)
+
     def iou(self, other: Box) -> float:
         ix = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
         iy = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))

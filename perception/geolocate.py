@@ -1,15 +1,19 @@
 """Pixel to ground: where on the terrain a detection is, and how sure that position is.
 
 A pixel defines a ray from the camera. The ray is rotated from the camera frame through the
-gimbal and the vehicle's attitude into local north-east-down, then intersected with the
+gimbal and the vehicle's heading into local north-east-down, then intersected with the
 terrain (flat, or a height grid marched along the ray). Position errors come from attitude,
 altitude and GNSS errors, propagated to the ground by a numerical Jacobian: a 1 degree pitch
 error at 45 degrees depression moves the fix twice as far as at nadir, and the ellipse says so.
 
 Conventions: vehicle attitude is roll/pitch/yaw in degrees (yaw from north, clockwise, as
-MAVLink ATTITUDE); gimbal pitch is 0 looking forward and -90 straight down, gimbal yaw is
-relative to the vehicle's nose, both measured in the vehicle body frame. For a stabilised gimbal
-reporting earth-frame angles, pass roll = pitch = 0. Geodesy is pymap3d's (WGS84, exact).
+MAVLink ATTITUDE). The gimbal is stabilised, as PX4 drives and reports it
+(GIMBAL_DEVICE_ATTITUDE_STATUS with ROLL_LOCK and PITCH_LOCK, yaw in the vehicle frame): its
+pitch is from the horizon, 0 level and -90 straight down, its yaw from the nose in the
+horizontal plane, its roll level. So the airframe's roll and pitch do not move the view; what
+does is how well the gimbal knows the horizon, `horizon_roll_deg` and `horizon_pitch_deg`: 0 in
+a pose as reported, the tilt a pose error model draws or the error ellipse propagates.
+Geodesy is pymap3d's (WGS84, exact).
 """
 
 from __future__ import annotations
@@ -46,18 +50,20 @@ class CameraPose:
     lat_deg: float
     lon_deg: float
     alt_amsl_m: float
-    roll_deg: float = 0.0
-    pitch_deg: float = 0.0
-    yaw_deg: float = 0.0
-    gimbal_pitch_deg: float = -90.0
-    gimbal_yaw_deg: float = 0.0
+    roll_deg: float = 0.0  #: the airframe's: the stabilised gimbal takes it out of the view
+    pitch_deg: float = 0.0  #: likewise
+    yaw_deg: float = 0.0  #: the heading, which the gimbal's yaw follows
+    gimbal_pitch_deg: float = -90.0  #: from the horizon
+    gimbal_yaw_deg: float = 0.0  #: from the nose
+    horizon_roll_deg: float = 0.0  #: the gimbal's horizon tilted about the nose's level axis
+    horizon_pitch_deg: float = 0.0  #: ... and about the right wing's, nose up positive
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PoseErrors:
     """One-sigma errors of the inputs, propagated into the ground ellipse."""
 
-    roll_pitch_sigma_deg: float = 1.0  #: attitude and gimbal, about the horizontal axes
+    roll_pitch_sigma_deg: float = 1.0  #: the gimbal's horizon, about the horizontal axes
     yaw_sigma_deg: float = 2.0  #: heading (magnetometer-grade)
     alt_sigma_m: float = 1.0  #: height above the terrain (baro drift, terrain model)
     horizontal_sigma_m: float = 1.5  #: GNSS position
@@ -144,13 +150,16 @@ _CAMERA_TO_MOUNT = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0]], dtype=float)
 
 
 def pixel_ray_ned(u_px: float, v_px: float, pose: CameraPose, k: Intrinsics) -> np.ndarray:
-    """Unit vector, in local north-east-down, of the ray through pixel (u, v)."""
+    """Unit vector, in local north-east-down, of the ray through pixel (u, v): the camera
+    turned to the heading, its horizon tilted by the gimbal's error, then the gimbal's yaw and
+    pitch from that horizon."""
     ray_cam = np.array([(u_px - k.cx_px) / k.fx_px, (v_px - k.cy_px) / k.fy_px, 1.0])
-    body_from_gimbal = (_rot_z(math.radians(pose.gimbal_yaw_deg))
-                        @ _rot_y(math.radians(pose.gimbal_pitch_deg)))
-    ned_from_body = (_rot_z(math.radians(pose.yaw_deg)) @ _rot_y(math.radians(pose.pitch_deg))
-                     @ _rot_x(math.radians(pose.roll_deg)))
-    ray = ned_from_body @ body_from_gimbal @ _CAMERA_TO_MOUNT @ ray_cam
+    level_from_gimbal = (_rot_z(math.radians(pose.gimbal_yaw_deg))
+                         @ _rot_y(math.radians(pose.gimbal_pitch_deg)))
+    ned_from_level = (_rot_z(math.radians(pose.yaw_deg))
+                      @ _rot_y(math.radians(pose.horizon_pitch_deg))
+                      @ _rot_x(math.radians(pose.horizon_roll_deg)))
+    ray = ned_from_level @ level_from_gimbal @ _CAMERA_TO_MOUNT @ ray_cam
     return ray / np.linalg.norm(ray)
 
 
@@ -211,8 +220,8 @@ def _ellipse(u_px: float, v_px: float, pose: CameraPose, k: Intrinsics, terrain:
              errors: PoseErrors, max_range_m: float) -> Ellipse:
     """First-order propagation: J diag(sigma^2) J^T from central differences, plus GNSS."""
     perturb = [
-        ("roll_deg", errors.roll_pitch_sigma_deg, 0.1),
-        ("pitch_deg", errors.roll_pitch_sigma_deg, 0.1),
+        ("horizon_roll_deg", errors.roll_pitch_sigma_deg, 0.1),
+        ("horizon_pitch_deg", errors.roll_pitch_sigma_deg, 0.1),
         ("yaw_deg", errors.yaw_sigma_deg, 0.1),
         ("alt_amsl_m", errors.alt_sigma_m, 0.1),
     ]

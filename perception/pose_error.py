@@ -15,10 +15,13 @@ The typical model's one-sigma defaults, for a consumer or prosumer multirotor wi
 - Altitude 0.5 m: height above the take-off point from the barometer fused with GNSS over one
   flight (DJI: +-0.5 m vertical on GNSS). Terrain-model error is not in it: the simulator's
   ground is flat and known, a real DEM adds its own.
-- Pointing 0.5 degree per axis (roll, pitch, heading), attitude and gimbal together: a MEMS
-  EKF's roll and pitch are good to 0.1-0.3 degree, the gimbal's encoders and mount alignment
-  add 0.1-0.3 degree. Heading is the weakest axis: 0.5 degree holds with GNSS-aided heading in
-  steady flight; a magnetometer-only heading near steel or power lines is 1-3 degrees off.
+- Pointing 0.5 degree per axis (roll, pitch, heading), attitude and gimbal together: the
+  stabilised gimbal holds the camera against its estimate of the horizon, which a MEMS EKF
+  knows to 0.1-0.3 degree; the gimbal's encoders, control error and mount alignment add
+  0.1-0.3 degree. The tilt goes into the pose's `horizon_roll_deg` and `horizon_pitch_deg`
+  (`perception.geolocate`), the airframe's own roll and pitch being taken out by the gimbal.
+  Heading is the weakest axis: 0.5 degree holds with GNSS-aided heading in steady flight;
+  a magnetometer-only heading near steel or power lines is 1-3 degrees off.
 - Frame-to-pose time offset 50 ms, for a camera not triggered by the autopilot (USB/Ethernet
   frames timestamped on arrival), times `speed_mps` along the heading: 0.25 m on a 5 m/s leg.
   A stabilised gimbal keeps the view's angles still over such an offset, so only position moves.
@@ -42,7 +45,7 @@ class PoseErrorModel:
 
     horizontal_sigma_m: float = 1.0  #: GNSS, each of north and east
     alt_sigma_m: float = 0.5  #: barometric/relative altitude
-    tilt_sigma_deg: float = 0.5  #: roll and pitch each, attitude and gimbal together
+    tilt_sigma_deg: float = 0.5  #: roll and pitch each, of the gimbal's horizon
     heading_sigma_deg: float = 0.5  #: yaw, attitude and gimbal together
     sync_sigma_s: float = 0.05  #: frame-to-pose time offset
     speed_mps: float = 5.0  #: ground speed the time offset turns into an along-track error
@@ -73,8 +76,8 @@ class PoseErrorModel:
         d_roll, d_pitch = rng.normal(0.0, self.tilt_sigma_deg, 2)
         return replace(pose, lat_deg=float(lat), lon_deg=float(lon),
                        alt_amsl_m=pose.alt_amsl_m + float(rng.normal(0.0, self.alt_sigma_m)),
-                       roll_deg=pose.roll_deg + float(d_roll),
-                       pitch_deg=pose.pitch_deg + float(d_pitch),
+                       horizon_roll_deg=pose.horizon_roll_deg + float(d_roll),
+                       horizon_pitch_deg=pose.horizon_pitch_deg + float(d_pitch),
                        yaw_deg=pose.yaw_deg + float(rng.normal(0.0, self.heading_sigma_deg)))
 
 

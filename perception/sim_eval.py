@@ -151,7 +151,7 @@ def frame_params(frame: SimFrame, base: RadiometricParams) -> RadiometricParams:
     at the centre and row by row, as the onboard node sizes them."""
     return replace(base, person_px=expected_person_px(frame), px_per_m_by_row=ground_scale_by_row(
         frame.pose.alt_amsl_m - frame.ground_amsl_m,
-        -(frame.pose.gimbal_pitch_deg + frame.pose.pitch_deg), frame.k.fy_px, frame.k.cy_px,
+        -frame.pose.gimbal_pitch_deg, frame.k.fy_px, frame.k.cy_px,
         frame.k.height_px))
 
 
@@ -174,8 +174,10 @@ def geolocation_errors_m(frame: SimFrame, detections: Sequence[Detection], label
 
     Detections are matched to truth boxes of the same label greedily by score, as in
     `perception.evaluate`; unmatched detections and missed objects are detection errors, not
-    geolocation errors, and are scored there. Fixes are computed from `pose`, the pose the
-    drone believed it had (the frame's exact pose when None)."""
+    geolocation errors, and are scored there. A box cut by the frame's edge is not placed,
+    as the onboard geolocator does not place it (the frames that see the object whole do).
+    Fixes are computed from `pose`, the pose the drone believed it had (the frame's exact
+    pose when None)."""
     truth = [t for t in frame.truth if t.label == label]
     used = [False] * len(truth)
     terrain = FlatTerrain(ground_amsl_m=frame.ground_amsl_m)
@@ -192,6 +194,8 @@ def geolocation_errors_m(frame: SimFrame, detections: Sequence[Detection], label
         if best < 0:
             continue
         used[best] = True
+        if det.box.cut_by_frame(frame.k.width_px, frame.k.height_px):
+            continue
         fix = pixel_to_ground(*ground_pixel(det), pose, frame.k, terrain)
         if fix is None:
             continue

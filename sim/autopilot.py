@@ -300,8 +300,14 @@ class Autopilot:
             self._speed_mps = speed_mps
         return Result.ACCEPTED
 
+    def point_gimbal(self, *, pitch_deg: float | None, yaw_deg: float | None,
+                     flags: int = 0) -> Result:
+        """Gimbal angles (None: unchanged) with GIMBAL_MANAGER_FLAGS (`sim.payload`)."""
+        return self.payload.point_gimbal(pitch_deg=pitch_deg, yaw_deg=yaw_deg, flags=flags,
+                                         heading_deg=self.body.heading_deg)
+
     def gimbal_angles_deg(self) -> tuple[float, float]:
-        """(pitch, yaw relative to the nose) the gimbal points at now."""
+        """(pitch from the horizon, yaw from the nose) the stabilised gimbal points at now."""
         return self.payload.gimbal_angles_deg(self.position, self.body.heading_deg, self.origin)
 
     def take_photos(self, *, interval_s: float, count: int) -> Result:

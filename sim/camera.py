@@ -2,9 +2,10 @@
 
 The conventions are those of `perception.geolocate`, so a pixel the simulator renders maps
 back to the same ground point there: vehicle attitude roll/pitch/yaw in degrees (yaw from north,
-clockwise, as MAVLink ATTITUDE); gimbal pitch 0 looking forward and -90 straight down, gimbal
-yaw relative to the nose, both in the vehicle body frame; camera axes x right, y down, z
-forward. Pixel (col, row) covers [col, col+1) × [row, row+1), like NumPy slices and
+clockwise, as MAVLink ATTITUDE); the gimbal is stabilised (`sim.payload`), so its pitch is from
+the horizon (0 looking level, -90 straight down), its yaw from the nose in the horizontal plane,
+its roll level, and the airframe's roll and pitch do not move the view; camera axes x right,
+y down, z forward. Pixel (col, row) covers [col, col+1) × [row, row+1), like NumPy slices and
 `perception.detection.Box`, so its centre is at col + 0.5; K is `sensor_msgs/CameraInfo`'s.
 
 Positions are local east/north metres around the world's home (`sim.scene`), altitude AMSL.
@@ -108,16 +109,11 @@ class CameraPose:
     east_m: float  #: from the world's home
     north_m: float
     alt_amsl_m: float
-    roll_deg: float = 0.0
-    pitch_deg: float = 0.0
-    yaw_deg: float = 0.0
-    gimbal_pitch_deg: float = -90.0
-    gimbal_yaw_deg: float = 0.0
-
-
-def _rot_x(a: float) -> np.ndarray:
-    c, s = math.cos(a), math.sin(a)
-    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+    roll_deg: float = 0.0  #: the airframe's, recorded with the frame; the gimbal takes it out
+    pitch_deg: float = 0.0  #: likewise
+    yaw_deg: float = 0.0  #: the heading, which the gimbal's yaw follows
+    gimbal_pitch_deg: float = -90.0  #: from the horizon
+    gimbal_yaw_deg: float = 0.0  #: from the nose
 
 
 def _rot_y(a: float) -> np.ndarray:
@@ -137,12 +133,11 @@ _ENU_FROM_NED = np.array([[0, 1, 0], [1, 0, 0], [0, 0, -1]], dtype=float)
 
 
 def enu_from_camera(pose: CameraPose) -> np.ndarray:
-    """3x3 rotation taking camera-frame vectors to local east-north-up."""
-    body_from_gimbal = (_rot_z(math.radians(pose.gimbal_yaw_deg))
-                        @ _rot_y(math.radians(pose.gimbal_pitch_deg)))
-    ned_from_body = (_rot_z(math.radians(pose.yaw_deg)) @ _rot_y(math.radians(pose.pitch_deg))
-                     @ _rot_x(math.radians(pose.roll_deg)))
-    return _ENU_FROM_NED @ ned_from_body @ body_from_gimbal @ _CAMERA_TO_MOUNT
+    """3x3 rotation taking camera-frame vectors to local east-north-up: turned to the heading
+    plus the gimbal's yaw, then tilted by the gimbal's pitch from the horizon, with no roll."""
+    ned_from_mount = (_rot_z(math.radians(pose.yaw_deg + pose.gimbal_yaw_deg))
+                      @ _rot_y(math.radians(pose.gimbal_pitch_deg)))
+    return _ENU_FROM_NED @ ned_from_mount @ _CAMERA_TO_MOUNT
 
 
 def camera_rays(k: Intrinsics) -> np.ndarray:

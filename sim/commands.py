@@ -162,9 +162,10 @@ def run_payload_command(ap: Autopilot, a: CommandArgs) -> Result:
     if c == CMD_DO_SET_ROI_NONE:
         return ap.payload.set_roi(None)
     if c == CMD_DO_MOUNT_CONTROL:
-        return ap.payload.point_gimbal(pitch_deg=a.param(1), yaw_deg=a.param(3))
+        return ap.point_gimbal(pitch_deg=a.param(1), yaw_deg=a.param(3))
     if c == CMD_DO_GIMBAL_MANAGER_PITCHYAW:
-        return ap.payload.point_gimbal(pitch_deg=a.param(1), yaw_deg=a.param(2))
+        return ap.point_gimbal(pitch_deg=a.param(1), yaw_deg=a.param(2),
+                               flags=int(a.param(5) or 0))
     if c == CMD_DO_GIMBAL_MANAGER_CONFIGURE:
         return Result.ACCEPTED
     if c == CMD_IMAGE_START_CAPTURE:

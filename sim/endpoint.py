@@ -9,6 +9,7 @@ Messages addressed to another system id are dropped.
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import struct
 import time
@@ -132,6 +133,9 @@ class VehicleEndpoint:
                 # echo the value now held: the new one, or the old one when NaN was refused
                 self.ap.params.set_from_wire(msg.param_id, msg.param_value, msg.param_type)
                 self._param_value(msg.param_id)
+        elif mid == mavlink.MAVLINK_MSG_ID_GIMBAL_MANAGER_SET_PITCHYAW:
+            self.ap.point_gimbal(pitch_deg=_degrees_or_none(msg.pitch),
+                                 yaw_deg=_degrees_or_none(msg.yaw), flags=msg.flags)
         elif mid == mavlink.MAVLINK_MSG_ID_PING:
             if msg.target_system == 0 and msg.target_component == 0:
                 self.send(mavlink.MAVLink_ping_message(msg.time_usec, msg.seq,
@@ -229,3 +233,8 @@ class VehicleEndpoint:
             int(round(ev.alt_rel_m * 1000)),
             quaternion(0.0, pitch, (yaw + self.ap.body.heading_deg) % 360.0),
             ev.index, 1, f"sim://{self.sysid}/img{ev.index:05d}.jpg".encode())
+
+
+def _degrees_or_none(rad: float) -> float | None:
+    """A setpoint in radians; NaN means "leave it as it is"."""
+    return math.degrees(rad) if math.isfinite(rad) else None

@@ -60,8 +60,9 @@ class DatasetSummary:
 
 def aimed_pose(scene: Scene, ground_map: GroundMap, k: Intrinsics, rng: np.random.Generator,
                target_en_m: tuple[float, float]) -> CameraPose:
-    """A camera pose at a random search height, gimbal angle, heading and small tilt that sees
-    the target at a random pixel of the image's central part."""
+    """A camera pose at a random search height, gimbal angle, heading and small airframe tilt
+    (which the stabilised gimbal keeps out of the view) that sees the target at a random pixel
+    of the image's central part."""
     alt_rel = float(rng.choice(ALT_REL_M))
     yaw = float(rng.uniform(0.0, 360.0))
     margin = (1 - CENTRAL_FRACTION) / 2

@@ -22,9 +22,10 @@ A frame's header (`"type": "frame"`):
     width_px, height_px, step, encoding, is_bigendian, data_bytes   as sensor_msgs/Image
     k                      the 3x3 camera matrix, row-major, as sensor_msgs/CameraInfo.k
     pose                   lat_deg, lon_deg, alt_amsl_m, alt_rel_m (above home), roll_deg,
-                           pitch_deg, yaw_deg (MAVLink ATTITUDE), gimbal_pitch_deg,
-                           gimbal_yaw_deg (vehicle body frame: the conventions of
-                           skywatch_interfaces/VehiclePose and perception.geolocate)
+                           pitch_deg, yaw_deg (MAVLink ATTITUDE), gimbal_pitch_deg (from
+                           the horizon: the gimbal is stabilised), gimbal_yaw_deg (from the
+                           nose): the conventions of skywatch_interfaces/VehiclePose and
+                           perception.geolocate
     truth                  every object the frame shows: object_id, label, box [x1, y1, x2, y2]
                            (pixels, x1 <= x < x2), pixels, lat_deg, lon_deg, alt_amsl_m,
                            range_m, temp_k (null when it has none)

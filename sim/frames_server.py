@@ -8,8 +8,9 @@ subscribed clients' sender threads. Nobody watching
 costs nothing; when rendering cannot keep up with the sim clock (a high speed-up), the newest
 pose replaces one still waiting and the stream's rate drops instead of lagging behind.
 
-The camera hangs on the gimbal, which holds its pitch and yaw relative to the airframe: the
-frame's `pose` (vehicle attitude plus gimbal angles) is exactly the pose it was drawn from.
+The camera hangs on a stabilised gimbal (`sim.payload`): its pitch is held from the horizon and
+its roll level while the airframe tilts, its yaw follows the heading. The frame's `pose`
+(vehicle attitude plus those gimbal angles) is exactly the pose it was drawn from.
 Format and ports: `sim.frames_protocol`. Drones only; rovers have no cameras.
 """
 
@@ -33,7 +34,7 @@ from sim.frames_protocol import (
     encode_message,
     parse_subscription,
 )
-from sim.geo import geodetic_to_enu
+from sim.geo import Origin, geodetic_to_enu
 from sim.ground_map import GroundMap
 from sim.render import Frame, Renderer
 from sim.world import World
@@ -44,6 +45,22 @@ CLIENT_QUEUE_FRAMES = 2  #: frames waiting for a slow client before newer ones a
 SUBSCRIBE_TIMEOUT_S = 5.0
 RENDER_THREADS = 2  #: NumPy releases the GIL in its loops: two drones render on two cores
 SLOT_EPSILON_S = 1e-6  #: sim time sums 0.05 s steps: 27.4999999 is the 27.5 s slot
+
+
+def frame_pose(ap: Autopilot, home: Origin) -> tuple[CameraPose, dict[str, float]]:
+    """The camera's pose now, for rendering (east/north from `home`), and as the frame's
+    `pose` header (`sim.frames_protocol`)."""
+    g, b = ap.geodetic, ap.body
+    p = geodetic_to_enu(g.lat_deg, g.lon_deg, g.alt_amsl_m, home)
+    gimbal_pitch, gimbal_yaw = ap.gimbal_angles_deg()
+    camera = CameraPose(east_m=p.east_m, north_m=p.north_m, alt_amsl_m=g.alt_amsl_m,
+                        roll_deg=b.roll_deg, pitch_deg=b.pitch_deg, yaw_deg=b.heading_deg,
+                        gimbal_pitch_deg=gimbal_pitch, gimbal_yaw_deg=gimbal_yaw)
+    pose = {"lat_deg": g.lat_deg, "lon_deg": g.lon_deg, "alt_amsl_m": g.alt_amsl_m,
+            "alt_rel_m": b.up_m, "roll_deg": b.roll_deg,
+            "pitch_deg": b.pitch_deg, "yaw_deg": b.heading_deg,
+            "gimbal_pitch_deg": gimbal_pitch, "gimbal_yaw_deg": gimbal_yaw}
+    return camera, pose
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -141,17 +158,7 @@ class CameraServer:
                 self._job_ready.notify()
 
     def _job(self, i: int, ap: Autopilot, sim_s: float) -> _Job:
-        g = ap.geodetic
-        p = geodetic_to_enu(g.lat_deg, g.lon_deg, g.alt_amsl_m, self.world.home)
-        gimbal_pitch, gimbal_yaw = ap.gimbal_angles_deg()
-        b = ap.body
-        camera = CameraPose(east_m=p.east_m, north_m=p.north_m, alt_amsl_m=g.alt_amsl_m,
-                            roll_deg=b.roll_deg, pitch_deg=b.pitch_deg, yaw_deg=b.heading_deg,
-                            gimbal_pitch_deg=gimbal_pitch, gimbal_yaw_deg=gimbal_yaw)
-        pose = {"lat_deg": g.lat_deg, "lon_deg": g.lon_deg, "alt_amsl_m": g.alt_amsl_m,
-                "alt_rel_m": b.up_m, "roll_deg": b.roll_deg,
-                "pitch_deg": b.pitch_deg, "yaw_deg": b.heading_deg,
-                "gimbal_pitch_deg": gimbal_pitch, "gimbal_yaw_deg": gimbal_yaw}
+        camera, pose = frame_pose(ap, self.world.home)
         return _Job(vehicle=i, t_s=sim_s, camera=camera, pose=pose)
 
     def close(self) -> None:

@@ -30,7 +30,10 @@ CAPABILITIES = (mavlink.MAV_PROTOCOL_CAPABILITY_MISSION_FLOAT
                 | mavlink.MAV_PROTOCOL_CAPABILITY_MAVLINK2
                 | mavlink.MAV_PROTOCOL_CAPABILITY_GRIPPER)
 PX4_VERSION = (1 << 24) | (15 << 16) | (0 << 8) | 255  #: 1.15.0 release
-GIMBAL_FLAGS_YAW_IN_VEHICLE_FRAME = mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME
+#: A stabilised gimbal: roll and pitch held against the horizon, yaw reported from the nose.
+GIMBAL_FLAGS_STABILISED = (mavlink.GIMBAL_DEVICE_FLAGS_ROLL_LOCK
+                           | mavlink.GIMBAL_DEVICE_FLAGS_PITCH_LOCK
+                           | mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME)
 CHARGE_OK, CHARGE_LOW, CHARGE_CRITICAL = 1, 2, 3
 UINT16_MAX = 65535
 INT32_MAX = 2**31 - 1
@@ -160,12 +163,20 @@ def mission_current(ap: Autopilot) -> mavlink.MAVLink_message:
 
 
 def gimbal_device_attitude_status(ap: Autopilot) -> mavlink.MAVLink_message:
+    """The camera's attitude in the vehicle frame (MAVLink gimbal protocol v2): the horizon's
+    frame turned to the heading, so roll 0 and pitch from the horizon, yaw from the nose;
+    `delta_yaw` is the heading, so q_earth = q_delta_yaw * q. YAW_LOCK says the yaw holds a
+    bearing from north while the vehicle turns."""
     pitch, yaw = ap.gimbal_angles_deg()
+    flags = GIMBAL_FLAGS_STABILISED
+    if ap.payload.gimbal_yaw_locked and ap.payload.roi is None:
+        flags |= mavlink.GIMBAL_DEVICE_FLAGS_YAW_LOCK
     return mavlink.MAVLink_gimbal_device_attitude_status_message(
-        target_system=0, target_component=0, time_boot_ms=_ms(ap),
-        flags=GIMBAL_FLAGS_YAW_IN_VEHICLE_FRAME, q=quaternion(0.0, pitch, yaw),
-        angular_velocity_x=0.0, angular_velocity_y=0.0, angular_velocity_z=0.0, failure_flags=0,
-        delta_yaw=math.nan, delta_yaw_velocity=math.nan, gimbal_device_id=1)
+        target_system=0, target_component=0, time_boot_ms=_ms(ap), flags=flags,
+        q=quaternion(0.0, pitch, yaw), angular_velocity_x=0.0, angular_velocity_y=0.0,
+        angular_velocity_z=0.0, failure_flags=0,
+        delta_yaw=math.radians((ap.body.heading_deg + 180.0) % 360.0 - 180.0),
+        delta_yaw_velocity=math.nan, gimbal_device_id=1)
 
 
 def mount_orientation(ap: Autopilot) -> mavlink.MAVLink_message:

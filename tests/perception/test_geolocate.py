@@ -47,13 +47,26 @@ def test_oblique_camera_worked_by_hand() -> None:
     v_px = 256 - K.fy_px * math.tan(math.radians(15))
     far = pixel_to_ground(320, v_px, pose, K, ground)
     assert far is not None and far.east_m == pytest.approx(173.205, abs=0.01)
-    # Rolling 10 degrees right (right wing down) turns the belly, and the look, left (north):
-    # the ray (cos45, 0, sin45) rolled is (0.707, -0.123, 0.696) in the body; down 100 m
-    # -> 100 * 0.123 / 0.696 = 17.63 m north.
+    # The gimbal is stabilised: the airframe pitched 10 deg nose down at cruise and rolled 8 deg
+    # in a turn still sees the same point at the centre ...
+    tilted = pixel_to_ground(320, 256, CameraPose(
+        lat_deg=LAT, lon_deg=LON, alt_amsl_m=100.0, yaw_deg=90.0, roll_deg=8.0, pitch_deg=-10.0,
+        gimbal_pitch_deg=-45.0), K, ground)
+    assert tilted is not None
+    assert (tilted.north_m, tilted.east_m) == pytest.approx((0.0, 100.0), abs=0.01)
+    # ... but a gimbal whose horizon is rolled 10 degrees right turns the look left (north):
+    # the ray (cos45, 0, sin45) rolled is (0.707, -0.123, 0.696) in the level frame; down
+    # 100 m -> 100 * 0.123 / 0.696 = 17.63 m north.
     rolled = pixel_to_ground(320, 256, CameraPose(
-        lat_deg=LAT, lon_deg=LON, alt_amsl_m=100.0, yaw_deg=90.0, roll_deg=10.0,
+        lat_deg=LAT, lon_deg=LON, alt_amsl_m=100.0, yaw_deg=90.0, horizon_roll_deg=10.0,
         gimbal_pitch_deg=-45.0), K, ground)
     assert rolled is not None and rolled.north_m == pytest.approx(17.63, abs=0.01)
+    # Gimbal yaw 90 deg right of an east heading looks south: 100 m south.
+    turned = pixel_to_ground(320, 256, CameraPose(
+        lat_deg=LAT, lon_deg=LON, alt_amsl_m=100.0, yaw_deg=90.0, pitch_deg=-10.0,
+        gimbal_pitch_deg=-45.0, gimbal_yaw_deg=90.0), K, ground)
+    assert turned is not None
+    assert (turned.north_m, turned.east_m) == pytest.approx((-100.0, 0.0), abs=0.01)
 
 
 def test_rays_at_or_above_the_horizon_have_no_ground_point() -> None:

@@ -5,8 +5,9 @@ views each from 60-120 m with the gimbal at -90 to -45 degrees, with seeds the d
 never tuned on (it was tuned on seeds 7 and 11), then searched and scored as
 `skywatch eval --sim` does. Issue 6's targets hold on the two together and at night; by day
 people on sun-warmed grass (303-305 K, a body reads 305 K) are the detector's weak spot: over
-200 day views (`bench/perception_sim.py`) they meet the target narrowly (R 0.91 at P 0.96), and
-on these 23 day people the recall is 0.87, so the day set has its own, lower, floor for people.
+200 day views (`bench/perception_sim.py`) they are at the target's edge (R 0.88 at P 0.97 on
+seeds 500, R 0.93 at P 0.98 on seeds 600), and on these 24 day people the recall is 0.875, so
+the day set has its own, lower, floor for people.
 Geolocation meets the issue's target from the pose a typical non-RTK drone would report
 (`perception.pose_error`); from the exact pose it shows what the image chain alone adds.
 """
@@ -16,13 +17,26 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import pymap3d
 import pytest
 import yaml
 
+from perception.detection import Box, Detection
+from perception.geolocate import CameraPose, Intrinsics
 from perception.pose_error import PoseErrorModel
-from perception.sim_eval import BadFrames, DetectedSet, SimScore, detect_sim_set, parse_frames
+from perception.sim_eval import (
+    BadFrames,
+    DetectedSet,
+    SimFrame,
+    SimScore,
+    TruthObject,
+    detect_sim_set,
+    geolocation_errors_m,
+    parse_frames,
+)
 from skywatch.eval_sim import render_lighting, scenario_document
 from skywatch.layout import default_vehicles, world_document
 
@@ -64,7 +78,7 @@ def test_people_are_found_at_the_issues_operating_point(
 def test_people_by_day_on_warm_grass_stay_above_their_measured_floor(
         searched: dict[str, DetectedSet]) -> None:
     """By day grass reads up to 304.75 K and a person 305 K: one standing on the warmest
-    patches has under 1 K of contrast and is missed. Over 200 views: P 0.96, R 0.91."""
+    patches has under 1 K of contrast and is missed. Over 200 views: P 0.97, R 0.88."""
     precision, recall, seen = _class(searched["day"].score(), "person")
     assert seen >= 20
     assert recall >= 0.8 and precision >= 0.85, f"day: P {precision:.3f} R {recall:.3f}"
@@ -74,8 +88,8 @@ def test_found_objects_are_put_within_metres_of_where_they_are_with_a_drones_pos
         searched: dict[str, DetectedSet]) -> None:
     """Issue 6's target, median <= 2 m and p95 <= 5 m, with GNSS, altitude, pointing and
     time-offset errors of a non-RTK multirotor, 20 draws per frame. Over 2 x 200 views
-    (bench/perception_sim.py): people 1.74 m / 4.25 m, fires 1.78 m / 4.53 m, median / p95:
-    met, with a quarter of a metre to spare on the median and half a metre on the p95."""
+    (bench/perception_sim.py): people 1.76 m / 4.20 m, fires 1.74 m / 4.20 m, median / p95:
+    met, with a quarter of a metre to spare on the median and 0.8 m on the p95."""
     exact = {g.label: g for g in searched["both"].score().geolocation}
     for geo in searched["both"].score(pose_error=PoseErrorModel(seed=1001)).geolocation:
         assert geo.located == exact[geo.label].located >= 20, geo
@@ -87,8 +101,9 @@ def test_found_objects_are_put_within_metres_of_where_they_are_with_a_drones_pos
 
 def test_from_the_exact_pose_the_image_chain_alone_is_off_by_decimetres(
         searched: dict[str, DetectedSet]) -> None:
-    """A person's feet are put within half a metre, a fire's centre mostly within decimetres
-    (over 2 x 200 views: people 0.23 m / 0.63 m, fires 0.07 m / 1.79 m, median / p95)."""
+    """A person's feet are put within half a metre, a fire's centre within decimetres once
+    boxes cut by the frame's edge are left out (over 2 x 200 views: people 0.21 m / 0.61 m,
+    fires 0.06 m / 0.17 m, median / p95)."""
     geo = {g.label: g for g in searched["both"].score().geolocation}
     person, fire = geo["person"], geo["fire"]
     assert person.median_m is not None and person.median_m <= 0.5, person
@@ -148,3 +163,24 @@ def test_a_frames_file_missing_a_pose_field_is_refused_naming_it() -> None:
     doc["frames"][0]["k"] = [500, 0, 320]
     with pytest.raises(BadFrames, match=r"frames\[0\]\.k: expected the 9 numbers"):
         parse_frames(doc, 640, 512)
+
+
+def test_a_fire_cut_by_the_frames_edge_is_not_placed_one_seen_whole_is() -> None:
+    """The rendered sets' fires placed more than a metre off (exact pose) were all cut by the
+    frame's edge (9 of 10 such boxes in 200 day views, 1.7-4 m off): the visible part's centre
+    is not the fire's. Straight down from 100 m, a fire 20 m north of the point below."""
+    k = Intrinsics.from_hfov(640, 512, 50.0)
+    lat, lon, _ = pymap3d.ned2geodetic(20.0, 0.0, 0.0, 22.5, 114.0, 10.0)
+    frame = SimFrame(image="00000.png", k=k, ground_amsl_m=10.0,
+                     pose=CameraPose(lat_deg=22.5, lon_deg=114.0, alt_amsl_m=110.0),
+                     truth=(TruthObject(object_id="fire-0", label="fire",
+                                        box=Box(x1=300.0, y1=0.0, x2=340.0, y2=30.0),
+                                        lat_deg=lat, lon_deg=lon, alt_amsl_m=10.0),))
+    cut = Detection(label="fire", score=0.9, box=Box(x1=300.0, y1=0.0, x2=340.0, y2=30.0))
+    assert geolocation_errors_m(frame, [cut], "fire") == []
+    # the same fire whole, 20 m north: 20 / 100 * f = 137 px above the centre
+    v = k.cy_px - 20.0 / 100.0 * k.fy_px
+    whole = Detection(label="fire", score=0.9, box=Box(x1=310.0, y1=v - 10, x2=330.0, y2=v + 10))
+    frame = replace(frame, truth=(replace(frame.truth[0], box=whole.box),))
+    errors = geolocation_errors_m(frame, [whole], "fire")
+    assert len(errors) == 1 and errors[0] < 0.05

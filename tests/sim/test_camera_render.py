@@ -208,22 +208,26 @@ def test_a_person_on_a_hill_is_where_the_camera_height_above_the_hill_puts_them(
     assert person.alt_amsl_m == pytest.approx(60.0)
 
 
-@pytest.mark.parametrize(("yaw_deg", "pitch_deg", "roll_deg", "gimbal_pitch_deg"),
-                         [(30.0, 0.0, 0.0, -45.0), (200.0, 5.0, -4.0, -60.0),
-                          (310.0, -3.0, 6.0, -90.0)])
+@pytest.mark.parametrize(("yaw_deg", "pitch_deg", "roll_deg", "gimbal_pitch_deg",
+                          "gimbal_yaw_deg"),
+                         [(30.0, 0.0, 0.0, -45.0, 0.0), (200.0, 5.0, -4.0, -60.0, 0.0),
+                          (310.0, -3.0, 6.0, -90.0, 0.0), (120.0, -20.0, 3.0, -50.0, -70.0)])
 def test_perception_geolocates_a_rendered_object_back_to_where_it_is(
-        yaw_deg: float, pitch_deg: float, roll_deg: float, gimbal_pitch_deg: float) -> None:
-    """The renderer and `perception.geolocate` share one camera convention: the truth box's
-    centre, put through the pixel-to-ground model, lands on the object."""
+        yaw_deg: float, pitch_deg: float, roll_deg: float, gimbal_pitch_deg: float,
+        gimbal_yaw_deg: float) -> None:
+    """The renderer and `perception.geolocate` share one camera convention (a stabilised
+    gimbal: the airframe's tilt does not move the view): the truth box's centre, put through
+    the pixel-to-ground model, lands on the object."""
     pose = CameraPose(east_m=0.0, north_m=0.0, alt_amsl_m=GROUND_AMSL_M + 80.0, yaw_deg=yaw_deg,
-                      pitch_deg=pitch_deg, roll_deg=roll_deg, gimbal_pitch_deg=gimbal_pitch_deg)
+                      pitch_deg=pitch_deg, roll_deg=roll_deg, gimbal_pitch_deg=gimbal_pitch_deg,
+                      gimbal_yaw_deg=gimbal_yaw_deg)
     k = THERMAL_INTRINSICS
     # Put the debris where the image centre looks, 15 px right of it.
     geo_k = GeoIntrinsics(fx_px=k.fx_px, fy_px=k.fy_px, cx_px=k.cx_px, cy_px=k.cy_px,
                           width_px=k.width_px, height_px=k.height_px)
     geo_pose = GeoPose(lat_deg=HOME.lat_deg, lon_deg=HOME.lon_deg, alt_amsl_m=pose.alt_amsl_m,
                        roll_deg=roll_deg, pitch_deg=pitch_deg, yaw_deg=yaw_deg,
-                       gimbal_pitch_deg=gimbal_pitch_deg)
+                       gimbal_pitch_deg=gimbal_pitch_deg, gimbal_yaw_deg=gimbal_yaw_deg)
     aim = pixel_to_ground(k.cx_px + 15.0, k.cy_px, geo_pose, geo_k,
                           FlatTerrain(ground_amsl_m=GROUND_AMSL_M))
     assert aim is not None

@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from tests.sim.mav_client import NAN, Client, distance_m, mavlink
+from tests.sim.mav_client import NAN, Client, distance_m, mavlink, offset_deg
 
 pytestmark = pytest.mark.e2e
 
@@ -69,6 +69,64 @@ def test_gimbal_commands_show_in_attitude_status(sim_factory) -> None:
         assert gcs.command(mavlink.MAV_CMD_DO_MOUNT_CONTROL, -90, 0, 0) == 0
         mount = gcs.wait("MOUNT_ORIENTATION", lambda m: m.pitch < -89)
         assert mount.pitch == pytest.approx(-90, abs=0.5)
+
+
+STABILISED = (mavlink.GIMBAL_DEVICE_FLAGS_ROLL_LOCK | mavlink.GIMBAL_DEVICE_FLAGS_PITCH_LOCK
+              | mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME)
+
+
+def test_gimbal_status_reports_the_stabilised_attitude_at_cruise(sim_factory) -> None:
+    """Nose down at 8 m/s, the gimbal still reports -60 degrees from the horizon, roll level,
+    yaw in the vehicle frame with the heading as delta_yaw, as PX4 does (gimbal protocol v2);
+    locked on a bearing (GIMBAL_MANAGER_SET_PITCHYAW, YAW_LOCK) it says so and holds it."""
+    sim = sim_factory(vehicles=1, speedup=20.0)
+    with Client(sim.mavutil_url(0)) as gcs:
+        gcs.connect()
+        gcs.arm_and_takeoff(alt_m=30.0)
+        home = gcs.wait("HOME_POSITION")
+        lat, lon = offset_deg(home.latitude / 1e7, home.longitude / 1e7, east_m=2000.0,
+                              north_m=2000.0)
+        assert gcs.command_int(mavlink.MAV_CMD_DO_REPOSITION,
+                               mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, (8.0, 1, 0, NAN),
+                               int(lat * 1e7), int(lon * 1e7), 30.0) == 0
+        assert gcs.command(mavlink.MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW, -60, 0, NAN, NAN, 0) == 0
+        gcs.wait("ATTITUDE", lambda m: m.pitch < math.radians(-9)
+                 and abs(math.degrees(m.yaw) - 45) < 0.5, timeout_s=30)  # turned, cruising
+        status = gcs.wait("GIMBAL_DEVICE_ATTITUDE_STATUS", timeout_s=5)
+        after = gcs.wait("ATTITUDE", timeout_s=5)
+        assert math.degrees(after.pitch) < -9  # still nose down: cruising at 8 m/s
+        assert status.flags & STABILISED == STABILISED
+        assert not status.flags & mavlink.GIMBAL_DEVICE_FLAGS_YAW_LOCK
+        roll, pitch, yaw = _euler_deg(status.q)
+        assert (roll, pitch, yaw) == pytest.approx((0.0, -60.0, 0.0), abs=0.5)
+        # the vehicle frame is the level one turned to the heading: north-east here
+        assert math.degrees(status.delta_yaw) == pytest.approx(45.0, abs=1.0)
+        mount = gcs.wait("MOUNT_ORIENTATION", timeout_s=5)
+        assert (mount.roll, mount.pitch) == pytest.approx((0.0, -60.0), abs=0.5)
+
+        west = math.radians(-90.0)  # YAW_LOCK alone: a bearing from north
+        gcs.mav.gimbal_manager_set_pitchyaw_send(
+            gcs.sysid, 1, mavlink.GIMBAL_MANAGER_FLAGS_YAW_LOCK, 0, math.radians(-30), west,
+            NAN, NAN)
+        locked = gcs.wait("GIMBAL_DEVICE_ATTITUDE_STATUS",
+                          lambda m: m.flags & mavlink.GIMBAL_DEVICE_FLAGS_YAW_LOCK, timeout_s=5)
+        assert locked.flags & STABILISED == STABILISED
+        roll, pitch, yaw = _euler_deg(locked.q)
+        assert (roll, pitch) == pytest.approx((0.0, -30.0), abs=0.5)
+        assert yaw == pytest.approx(-135.0, abs=1.0)  # from the nose, heading 45
+        # q_earth = q_delta_yaw * q: yaw from north is the locked bearing
+        assert (math.degrees(locked.delta_yaw) + yaw + 180) % 360 - 180 == \
+            pytest.approx(-90.0, abs=0.5)
+        mount = gcs.wait("MOUNT_ORIENTATION", timeout_s=5)
+        assert mount.yaw_absolute == pytest.approx(270.0, abs=1.0)
+
+
+def _euler_deg(q: list[float]) -> tuple[float, float, float]:
+    """Roll, pitch, yaw (ZYX, as PX4's matrix::Eulerf) of a w, x, y, z quaternion."""
+    w, x, y, z = q
+    roll = math.degrees(math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y)))
+    pitch, yaw = _pitch_yaw_deg(q)
+    return roll, pitch, yaw
 
 
 def _int_of(wire: float) -> int:

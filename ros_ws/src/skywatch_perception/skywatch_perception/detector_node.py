@@ -6,11 +6,10 @@ falling behind. Publishes `detections` (reliable) for every frame it looked at, 
 found nothing. A frame that cannot be read is reported on the log (`/rosout`) and skipped.
 
 The expected size of a person comes from the ground sample distance: the vehicle's `pose`
-(height above home; the camera's pitch, the gimbal's in the body frame plus the airframe's: a
-multirotor at cruise tilts nose-down, and a body-fixed gimbal with it) and the camera's focal
-length (`thermal/camera_info` or `camera/camera_info`); until both have arrived, thermal frames
-assume HIT-UAV's median box (12x19 px) and RGB frames search people of every size HOG can see
-(slower).
+(height above home; the camera's pitch, the stabilised gimbal's from the horizon, which the
+airframe's cruise tilt does not change) and the camera's focal length (`thermal/camera_info` or
+`camera/camera_info`); until both have arrived, thermal frames assume HIT-UAV's median box
+(12x19 px) and RGB frames search people of every size HOG can see (slower).
 Radiometric frames (mono16 centi-kelvin, as the simulator and radiometric cameras send) are
 searched by temperature (`perception.radiometric`); 8-bit frames by the learned detector. A
 user's model (`model_path`) gets every frame.
@@ -95,7 +94,7 @@ class DetectorNode(Node):
         self.cy_px: float | None = None
         self.range_m: float | None = None
         self.alt_rel_m: float | None = None
-        self.camera_pitch_deg = -90.0  #: below the horizon, gimbal and airframe together
+        self.camera_pitch_deg = -90.0  #: from the horizon
         self.vehicle = self.get_namespace().strip("/").replace("/", "_") or "vehicle"
         self.frames_seen = 0
         self.frames_refused = 0
@@ -111,9 +110,9 @@ class DetectorNode(Node):
             f"{type(self.detector).__name__}, min_score {self.min_score}")
 
     def on_pose(self, msg: VehiclePose) -> None:
-        # Gimbal angles are in the body frame (VehiclePose.msg): the camera looks down by the
-        # gimbal's pitch and the airframe's together (roll and gimbal yaw neglected).
-        self.camera_pitch_deg = float(msg.gimbal_pitch_deg) + float(msg.pitch_deg)
+        # The gimbal is stabilised (VehiclePose.msg): its pitch is the camera's, from the
+        # horizon, whatever the airframe's tilt.
+        self.camera_pitch_deg = float(msg.gimbal_pitch_deg)
         self.range_m = centre_range_m(msg.alt_rel_m, self.camera_pitch_deg)
         self.alt_rel_m = float(msg.alt_rel_m) if self.range_m is not None else None
 

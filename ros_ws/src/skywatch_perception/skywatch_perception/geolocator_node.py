@@ -1,17 +1,18 @@
 """Geolocator and tracker node: detections, pose and intrinsics in, tracked ground objects out.
 
 For each `detections` array the node takes the vehicle `pose` nearest the frame's stamp and the
-intrinsics of the camera that saw it (`thermal/camera_info` or `camera/camera_info`), puts every
-box centre on the ground with `perception.geolocate` (flat terrain at `ground_amsl_m`, or at the
-home position's height when that parameter is not set), and feeds the fixes to
-`perception.tracking.Tracker`. Every update publishes the confirmed tracks (`min_hits` frames
-or more with a mean score of `min_mean_score` or more, `perception.tracking.confirmed`: one
-frame's blob, or two faint ones, is not yet an object an operator should be alarmed about) on
-`objects` (`skywatch_interfaces/GeolocatedObjectArray`), each naming the detection that last
-confirmed it, once its position is known to `max_sigma_m` (a fire seen at a grazing angle
-from 2 km is a direction, not a place on the map). Frames taken below `min_alt_rel_m` above
-home are not placed: a drone on its dock or lifting off looks along the ground, where a warm
-patch a few metres away is a "fire".
+intrinsics of the camera that saw it (`thermal/camera_info` or `camera/camera_info`), puts
+every box centre on the ground with `perception.geolocate` (flat terrain at `ground_amsl_m`, or
+at the home position's height when that parameter is not set; a box cut by the frame's edge is
+not placed, its centre not being the object's: the frames that see the object whole place it),
+and feeds the fixes to `perception.tracking.Tracker`. Every update publishes the confirmed
+tracks (`min_hits` frames or more with a mean score of `min_mean_score` or more,
+`perception.tracking.confirmed`: one frame's blob, or two faint ones, is not yet an object an
+operator should be alarmed about) on `objects` (`skywatch_interfaces/GeolocatedObjectArray`),
+each naming the detection that last confirmed it, once its position is known to `max_sigma_m`
+(a fire seen at a grazing angle from 2 km is a direction, not a place on the map). Frames taken
+below `min_alt_rel_m` above home are not placed: a drone on its dock or lifting off looks along
+the ground, where a warm patch a few metres away is a "fire".
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from skywatch_interfaces.msg import (
     VehiclePose,
 )
 
+from perception.detection import Box
 from perception.geolocate import CameraPose, FlatTerrain, Intrinsics, PoseErrors, pixel_to_ground
 from perception.tracking import (
     MIN_HITS,
@@ -145,8 +147,9 @@ class GeolocatorNode(Node):
         camera = camera_pose_of(pose)
         out: list[tuple[Observation, str]] = []
         for d in msg.detections:
-            if d.score < self.min_score:
-                continue
+            if d.score < self.min_score or Box(x1=d.x1, y1=d.y1, x2=d.x2, y2=d.y2).cut_by_frame(
+                    k.width_px, k.height_px):
+                continue  # a box cut by the frame's edge: placed from the frames seeing it whole
             fix = pixel_to_ground((d.x1 + d.x2) / 2, (d.y1 + d.y2) / 2, camera, k, terrain,
                                   self.errors)
             if fix is None or fix.sigma is None:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from fleet.events import EventLog
 from fleet.model import Dock, VehicleKind, VehicleSpec
@@ -14,6 +15,9 @@ from skywatch.layout import default_vehicles
 from tests.web.server_harness import RunningServer, running_server
 from web.app import create_app
 from web.settings import Settings
+
+#: Debian's chromium, headless, as the console tests run it (never a downloaded browser).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -63,3 +67,12 @@ async def unlinked_fleet_server(
                         ws_token_check_s=WS_TOKEN_CHECK_S)
     async with running_server(create_app(FleetRegistry(specs, events), events, settings)) as s:
         yield s
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path="/usr/bin/chromium",
+                                          args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()

@@ -3,13 +3,12 @@ schedule's next run and, highlighted, the runs it missed while the server was do
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from tests.web.auth_helpers import PASSWORD, signed_in
 from tests.web.server_harness import RunningServer
@@ -17,21 +16,11 @@ from web.auth.roles import Role
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ZONE = "Asia/Shanghai"  #: the browser's time zone: times are shown in the operator's own
 MISSED_BACKGROUND = "rgb(255, 235, 238)"
 RESERVOIR_PATROL = {"type": "reservoir_patrol", "priority": 4, "geometry": {
     "type": "Polygon", "coordinates": [[[114.05, 22.54], [114.06, 22.54], [114.06, 22.55],
                                         [114.05, 22.54]]]}}
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium",
-                                          args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 def clock(at: datetime) -> str:

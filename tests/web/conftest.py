@@ -17,7 +17,8 @@ from web.app import create_app
 from web.settings import Settings
 
 #: Debian's chromium, headless, as the console tests run it (never a downloaded browser).
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--autoplay-policy=no-user-gesture-required"]  # the alarm sounds unprompted
 
 
 @pytest.fixture

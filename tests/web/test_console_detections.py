@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from tests.web.auth_helpers import PASSWORD, signed_in, token_of
 from tests.web.server_harness import RunningServer
@@ -30,8 +30,6 @@ from web.auth.roles import Department, Role
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--autoplay-policy=no-user-gesture-required"]
 LAT, LON = 22.5, 114.0  # the test fleet's docks; the map opens on them
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 Post = Callable[[dict[str, Any]], Awaitable[None]]
@@ -68,15 +66,6 @@ def tracked(ident: str, label: str, at_s: float, *, north_m: float, sigma_m: flo
             "lat_deg": LAT + north_m / 111_000, "lon_deg": LON, "sigma_major_m": sigma_m,
             "sigma_minor_m": sigma_m / 2, "major_bearing_deg": 0.0, "confidence": 0.8,
             "hits": 3, "evidence_detection_id": evidence}
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium",
-                                          args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 async def bridge_of(server: RunningServer, http: httpx.AsyncClient, vehicle_id: str) -> Post:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,6 +27,18 @@ def hituav_frame() -> tuple[np.ndarray, list[Box]]:
     item = next(it for it in load_yolo_set(root).items if it.image_path.name == FRAME)
     truth = [box for label, box in item.truth.boxes if label == "person"]
     return read_image(item.image_path, Modality.THERMAL), truth
+
+
+def camera_feed(probe: Probe, vehicle: str, camera: str) -> tuple[Any, Any, Any, list[Any]]:
+    """Publishers of one camera's frames, the drone's pose and the camera's intrinsics, as the
+    camera bridge publishes them, and the detector's answers as they arrive."""
+    from sensor_msgs.msg import CameraInfo, Image
+    from skywatch_interfaces.msg import DetectionArray, VehiclePose
+
+    return (probe.node.create_publisher(Image, f"/{vehicle}/{camera}/image_raw", BEST_EFFORT),
+            probe.node.create_publisher(VehiclePose, f"/{vehicle}/pose", 10),
+            probe.node.create_publisher(CameraInfo, f"/{vehicle}/{camera}/camera_info", 10),
+            probe.collect(DetectionArray, f"/{vehicle}/detections"))
 
 
 def test_detector_node_finds_the_labelled_people_and_survives_a_broken_frame(
@@ -93,8 +106,8 @@ def test_detector_node_searches_the_simulators_radiometric_frames_by_temperature
         ros_domain: int, tmp_path: Path) -> None:
     """The simulator's thermal camera sends mono16 centi-kelvin: the node searches it with the
     radiometric detector, people sized from the pose, and finds the rendered fires and people."""
-    from sensor_msgs.msg import CameraInfo, Image
-    from skywatch_interfaces.msg import DetectionArray, VehiclePose
+    from sensor_msgs.msg import CameraInfo
+    from skywatch_interfaces.msg import VehiclePose
     from skywatch_perception.images import array_to_image
 
     from perception.sim_eval import parse_frames
@@ -115,10 +128,7 @@ def test_detector_node_searches_the_simulators_radiometric_frames_by_temperature
                  tmp_path / "detector.log")
     probe = Probe("radiometric_test")
     try:
-        image_pub = probe.node.create_publisher(Image, "/uav6/thermal/image_raw", BEST_EFFORT)
-        pose_pub = probe.node.create_publisher(VehiclePose, "/uav6/pose", 10)
-        info_pub = probe.node.create_publisher(CameraInfo, "/uav6/thermal/camera_info", 10)
-        arrays = probe.collect(DetectionArray, "/uav6/detections")
+        image_pub, pose_pub, info_pub, arrays = camera_feed(probe, "uav6", "thermal")
         k = view.k
         ready = [False]
 
@@ -157,8 +167,8 @@ def test_detector_node_sizes_people_from_the_pose_and_focal_length(ros_domain: i
     """The simulator's thermal lens (50 degrees over 640 px, f = 686 px) 93 m above the ground
     shows a 0.6 x 0.95 m person as 4.4 x 7 px: found once pose and intrinsics say so, missed
     at the default 12 x 19 px."""
-    from sensor_msgs.msg import CameraInfo, Image
-    from skywatch_interfaces.msg import DetectionArray, VehiclePose
+    from sensor_msgs.msg import CameraInfo
+    from skywatch_interfaces.msg import VehiclePose
     from skywatch_perception.images import array_to_image
 
     from perception.geolocate import Intrinsics
@@ -175,10 +185,7 @@ def test_detector_node_sizes_people_from_the_pose_and_focal_length(ros_domain: i
                  tmp_path / "detector.log")
     probe = Probe("sizing_test")
     try:
-        image_pub = probe.node.create_publisher(Image, "/uav5/thermal/image_raw", BEST_EFFORT)
-        pose_pub = probe.node.create_publisher(VehiclePose, "/uav5/pose", 10)
-        info_pub = probe.node.create_publisher(CameraInfo, "/uav5/thermal/camera_info", 10)
-        arrays = probe.collect(DetectionArray, "/uav5/detections")
+        image_pub, pose_pub, info_pub, arrays = camera_feed(probe, "uav5", "thermal")
 
         def found() -> int:
             boxes = [Box(x1=d.x1, y1=d.y1, x2=d.x2, y2=d.y2) for d in arrays[-1].detections
@@ -213,8 +220,8 @@ def test_rgb_detector_node_searches_people_of_the_size_the_pose_and_lens_give(
     """An 85 px and a 255 px person: without pose and lens HOG searches every size and finds
     both; a 1645 px lens looking 45 degrees down from 7.07 m (10 m to the ground) shows a
     standing person 1.55 m -> 255 px tall, and then only that size is searched for."""
-    from sensor_msgs.msg import CameraInfo, Image
-    from skywatch_interfaces.msg import DetectionArray, VehiclePose
+    from sensor_msgs.msg import CameraInfo
+    from skywatch_interfaces.msg import VehiclePose
     from skywatch_perception.images import array_to_image
 
     from tests.perception.synthetic import two_people_frame, window_box
@@ -226,10 +233,7 @@ def test_rgb_detector_node_searches_people_of_the_size_the_pose_and_lens_give(
                  tmp_path / "detector.log")
     probe = Probe("rgb_sizing_test")
     try:
-        image_pub = probe.node.create_publisher(Image, "/uav7/camera/image_raw", BEST_EFFORT)
-        pose_pub = probe.node.create_publisher(VehiclePose, "/uav7/pose", 10)
-        info_pub = probe.node.create_publisher(CameraInfo, "/uav7/camera/camera_info", 10)
-        arrays = probe.collect(DetectionArray, "/uav7/detections")
+        image_pub, pose_pub, info_pub, arrays = camera_feed(probe, "uav7", "camera")
 
         def people() -> list[Box]:
             return [Box(x1=d.x1, y1=d.y1, x2=d.x2, y2=d.y2) for d in arrays[-1].detections
